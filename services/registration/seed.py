@@ -1,0 +1,77 @@
+"""The real PACTESUR 2 call for expressions of interest, as seed data.
+
+The historical call (2023) is closed; the demo seed opens it from today (in the call's timezone)
+for `--days` days (default 60) so that the platform can be tried. Seeding is idempotent: an
+existing call is left as it is unless `--reset` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from services.registration import storage
+from services.registration.domain import Call
+from shared.database import connect
+from shared.settings import Settings
+
+SLUG = "pactesur-2-associated-cities"
+TIMEZONE = "Europe/Brussels"
+
+TITLE = {
+    "en": "PACTESUR 2 – Call for expressions of interest: associated cities",
+    "fr": "PACTESUR 2 – Appel à manifestation d'intérêt : villes associées",
+    "es": "PACTESUR 2 – Convocatoria de manifestaciones de interés: ciudades asociadas",
+    "it": "PACTESUR 2 – Invito a manifestare interesse: città associate",
+}
+
+DESCRIPTION = {
+    "en": (
+        "Protect Allied Cities against TErrorism in Securing Urban aReas 2 (PACTESUR 2) is the continuation "
+        "of PACTESUR. It aims at improving the protection of public spaces by enhancing the development and "
+        "implementation of promising practices at the local level; enhancing public-private cooperation in "
+        "the safety field; and raising awareness among European authorities, private actors and citizens on "
+        "the need to improve collaboration in the protection of public spaces. Efus manages the 11 European "
+        "cities associated to PACTESUR 2 through this public call for expressions of interest. Associated "
+        "cities take part in three Police Academies, police exchanges during international events and "
+        "summertime, and two public-private security cooperation workshops (September 2023 – August 2025). "
+        "This project is funded by the European Union's Internal Security Fund-Police."
+    ),
+    "fr": (
+        "PACTESUR 2 (Protect Allied Cities against TErrorism in Securing Urban aReas 2) prolonge le projet "
+        "PACTESUR. Il vise à améliorer la protection des espaces publics en développant des pratiques "
+        "prometteuses au niveau local, à renforcer la coopération public-privé dans le domaine de la sécurité "
+        "et à sensibiliser les autorités européennes, les acteurs privés et les citoyens. L'Efus associe 11 "
+        "villes européennes à PACTESUR 2 au moyen de cet appel public à manifestation d'intérêt : trois "
+        "Académies de police, des échanges de policiers lors de grands événements et deux ateliers sur la "
+        "coopération public-privé (septembre 2023 – août 2025). Projet financé par le Fonds pour la sécurité "
+        "intérieure – Police de l'Union européenne."
+    ),
+}
+
+
+def demo_call(today: date, days: int) -> Call:
+    """The call opening at midnight today in Brussels and closing at 23:59 `days` days later."""
+    zone = ZoneInfo(TIMEZONE)
+    opens = datetime.combine(today, time(0, 0), zone)
+    closes = datetime.combine(today + timedelta(days=days), time(23, 59), zone)
+    return Call(SLUG, TITLE, DESCRIPTION, opens, closes, TIMEZONE, quota=11)
+
+
+async def seed(settings: Settings, args: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m services.registration seed")
+    parser.add_argument("--days", type=int, default=60, help="how long the demo call stays open (default 60)")
+    parser.add_argument("--reset", action="store_true", help="re-open an existing call from today")
+    options = parser.parse_args(args)
+    conn = await connect(settings.dsn, "registration")
+    try:
+        existing = await storage.get_call(conn, SLUG)
+        if existing and not options.reset:
+            print(f"call {SLUG} already exists (closes {existing.closes_at.isoformat()}); use --reset to re-open")
+            return
+        call = demo_call(datetime.now(ZoneInfo(TIMEZONE)).date(), options.days)
+        await storage.upsert_call(conn, call)
+        print(f"call {SLUG} open from {call.opens_at.isoformat()} to {call.closes_at.isoformat()}")
+    finally:
+        await conn.close()

@@ -1,0 +1,54 @@
+"""Kafka clients configured once: the idempotent producer and the dead-letter publisher."""
+
+from __future__ import annotations
+
+import logging
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
+
+from shared import topics
+
+log = logging.getLogger(__name__)
+
+MAX_DEAD_LETTER_BYTES = 900_000
+
+
+def create_producer(bootstrap_servers: str) -> AIOKafkaProducer:
+    """acks=all + idempotence: no duplicate and no reordering within a partition on retries."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        request_timeout_ms=15000,
+        max_request_size=1_048_576,
+    )
+
+
+async def kafka_reachable(producer: AIOKafkaProducer) -> None:
+    """Raise unless the cluster answers a metadata request now."""
+    await producer.client.fetch_all_metadata()
+
+
+class DeadLetters:
+    """Copies a message that cannot be processed to the dead-letter topic, with the reason."""
+
+    def __init__(self, producer: AIOKafkaProducer, topic: str = topics.DEAD_LETTER.name) -> None:
+        self.producer = producer
+        self.topic = topic
+
+    async def send(self, record: ConsumerRecord, reason: str, *, consumer: str) -> None:
+        value = record.value or b""
+        truncated = len(value) > MAX_DEAD_LETTER_BYTES
+        headers = [
+            ("dlq.reason", reason[:2000].encode()),
+            ("dlq.consumer", consumer.encode()),
+            ("dlq.source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+            ("dlq.truncated", b"true" if truncated else b"false"),
+        ]
+        await self.producer.send_and_wait(self.topic, value[:MAX_DEAD_LETTER_BYTES], key=record.key, headers=headers)
+        log.warning(
+            "message dead-lettered",
+            extra={"reason": reason, "source": f"{record.topic}/{record.partition}/{record.offset}"},
+        )

@@ -1,0 +1,172 @@
+"""Transactional outbox: events are written with the business rows, then relayed to Kafka.
+
+`enqueue()` runs inside the caller's transaction, so an event exists if and only if the state
+change that caused it was committed. `OutboxRelay` publishes committed rows with the idempotent
+producer (acks=all, key = aggregate id) and marks them published.
+
+Several relays may run (replicas of a service). Rows are spread over SHARDS by a hash of their key;
+a relay publishes only the shards whose advisory lock it holds on its own connection, so every key
+has exactly one publisher at a time and per-key order is kept. A relay that dies loses its
+connection, its locks are released, and another relay claims the shards on its next round. Rows are
+also locked `FOR UPDATE SKIP LOCKED` so that two relays never publish the same row concurrently.
+
+Delivery is at-least-once: a crash after Kafka acknowledged but before the row was marked publishes
+the row again, which the idempotent consumers absorb.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import zlib
+from datetime import timedelta
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+from shared.events import Event
+from shared.wakeup import NotifyWakeup
+
+log = logging.getLogger(__name__)
+
+SHARDS = 16
+RETENTION = timedelta(days=7)
+PURGE_EVERY_SECONDS = 600
+
+
+def shard_of(key: str) -> int:
+    return zlib.crc32(key.encode()) % SHARDS
+
+
+async def enqueue(conn: asyncpg.Connection, event: Event, *, topic: str | None = None) -> None:
+    """Add an event to the outbox inside the caller's transaction, and wake the relay on commit."""
+    headers = {"correlation_id": event.correlation_id, "type": event.type}
+    await conn.execute(
+        "INSERT INTO outbox (event_id, topic, key, event_type, body, headers, shard)"
+        " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)",
+        event.event_id,
+        topic or event.payload.TOPIC,
+        event.key,
+        event.type,
+        event.to_json(),
+        json.dumps(headers),
+        shard_of(event.key),
+    )
+    await conn.execute("SELECT pg_notify(current_schema() || '_outbox_wakeup', '')")
+
+
+class OutboxRelay:
+    """Publishes outbox rows of one service schema; run one per service process."""
+
+    def __init__(
+        self,
+        dsn: str,
+        schema: str,
+        producer: AIOKafkaProducer,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self.dsn = dsn
+        self.schema = schema
+        self.producer = producer
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.held_shards: set[int] = set()
+        self.published_total = 0
+        self._conn: asyncpg.Connection | None = None
+        self._wakeup = NotifyWakeup(dsn, f"{schema}_outbox_wakeup")
+        self._lock_namespace = zlib.crc32(f"outbox:{schema}".encode()) & 0x7FFFFFFF
+
+    async def run(self) -> None:
+        """Loop until cancelled; errors (database or Kafka down) are logged and retried with backoff."""
+        failures = 0
+        loop = asyncio.get_running_loop()
+        next_purge = loop.time()
+        try:
+            while True:
+                try:
+                    published = await self.relay_once()
+                    if loop.time() >= next_purge:
+                        await self.purge_published()
+                        next_purge = loop.time() + PURGE_EVERY_SECONDS
+                    failures = 0
+                except Exception as error:
+                    failures += 1
+                    await self._drop_connection()
+                    delay = min(0.2 * 2**failures, 5.0)
+                    log.warning("outbox relay round failed", extra={"error": repr(error), "retry_in": delay})
+                    await asyncio.sleep(delay)
+                    continue
+                if published < self.batch_size:
+                    await self._wakeup.wait(self.poll_interval)
+        finally:
+            await self._wakeup.close()
+            await self._drop_connection()
+
+    async def relay_once(self) -> int:
+        """Claim free shards, then publish one batch of the held shards; returns rows published."""
+        conn = await self._connection()
+        await self._claim_shards(conn)
+        if not self.held_shards:
+            return 0
+        async with conn.transaction():
+            rows = await conn.fetch(
+                "SELECT id, topic, key, body, headers FROM outbox"
+                " WHERE published_at IS NULL AND shard = ANY($1::smallint[])"
+                " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
+                sorted(self.held_shards),
+                self.batch_size,
+            )
+            if not rows:
+                return 0
+            await self._publish(rows)
+            await conn.execute(
+                "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
+            )
+        self.published_total += len(rows)
+        return len(rows)
+
+    async def _publish(self, rows: list[asyncpg.Record]) -> None:
+        """Send in order and wait for every acknowledgement; the producer keeps per-partition order."""
+        pending = []
+        for row in rows:
+            headers = [(k, str(v).encode()) for k, v in json.loads(row["headers"]).items()]
+            pending.append(
+                await self.producer.send(row["topic"], row["body"], key=row["key"].encode(), headers=headers)
+            )
+        await asyncio.gather(*pending)
+
+    async def _claim_shards(self, conn: asyncpg.Connection) -> None:
+        for shard in range(SHARDS):
+            if shard not in self.held_shards and await conn.fetchval(
+                "SELECT pg_try_advisory_lock($1, $2)", self._lock_namespace, shard
+            ):
+                self.held_shards.add(shard)
+
+    async def purge_published(self) -> int:
+        """Delete rows published longer ago than RETENTION; returns how many."""
+        conn = await self._connection()
+        status = await conn.execute("DELETE FROM outbox WHERE published_at < now() - $1::interval", RETENTION)
+        return int(status.split()[-1])
+
+    async def backlog(self) -> int:
+        conn = await self._connection()
+        return await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+
+    async def _connection(self) -> asyncpg.Connection:
+        if self._conn is None or self._conn.is_closed():
+            self.held_shards.clear()
+            self._conn = await asyncpg.connect(self.dsn, timeout=5, server_settings={"search_path": self.schema})
+        return self._conn
+
+    async def _drop_connection(self) -> None:
+        """Closing the connection releases its advisory locks: the shards become free for others."""
+        self.held_shards.clear()
+        if self._conn is not None:
+            try:
+                await asyncio.wait_for(self._conn.close(), 2)
+            except Exception:
+                self._conn.terminate()
+            self._conn = None

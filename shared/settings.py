@@ -1,0 +1,87 @@
+"""The configuration contract shared by every service (same names in README, compose and tests).
+
+Settings are read from the environment only when `load_settings()` is called, never at import time.
+Bad or missing values stop the process at start-up with one message naming every faulty variable.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AnyHttpUrl, EmailStr, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class Settings(BaseSettings):
+    """Every variable of the config contract; the env var name is the field name upper-cased."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+
+    database_url: SecretStr
+    kafka_bootstrap_servers: str
+    smtp_host: str = "127.0.0.1"
+    smtp_port: Port = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "PACTESUR 2 <no-reply@pactesur.efus.eu>"
+    staff_emails: Annotated[tuple[EmailStr, ...], NoDecode] = ()
+    public_base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8001")
+    log_level: LogLevel = "INFO"
+    bind_host: str = "127.0.0.1"
+    registration_port: Port = 8001
+    scheduling_port: Port = 8002
+    notifications_port: Port = 8003
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_scheme(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _host_port_list(cls, value: str) -> str:
+        servers = [s.strip() for s in value.split(",") if s.strip()]
+        if not servers or any(":" not in s for s in servers):
+            raise ValueError("must be a comma-separated list of host:port")
+        return ",".join(servers)
+
+    @field_validator("staff_emails", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(s.strip() for s in value.split(",") if s.strip())
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def dsn(self) -> str:
+        return self.database_url.get_secret_value()
+
+    def port_of(self, service: str) -> int:
+        return getattr(self, f"{service}_port")
+
+
+class ConfigError(SystemExit):
+    """Raised (as a clean exit) when the environment does not satisfy the config contract."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment now; fail fast with a message naming each bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        lines = [f"  {'_'.join(str(p) for p in e['loc'][:1]).upper()}: {e['msg']}" for e in error.errors()]
+        raise ConfigError("Invalid configuration:\n" + "\n".join(lines)) from None
+
+
+CONFIG_VARIABLES: tuple[str, ...] = tuple(name.upper() for name in Settings.model_fields)

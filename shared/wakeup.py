@@ -1,0 +1,49 @@
+"""Wake a background loop on PostgreSQL NOTIFY, with polling as the fallback.
+
+A notification is delivered on commit of the transaction that sent it; it can be lost when the
+listening connection drops, which is why every waiter also wakes after `poll_interval`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+
+class NotifyWakeup:
+    def __init__(self, dsn: str, channel: str) -> None:
+        self.dsn = dsn
+        self.channel = channel
+        self._event = asyncio.Event()
+        self._conn: asyncpg.Connection | None = None
+
+    async def _ensure_listening(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            return
+        try:
+            self._conn = await asyncpg.connect(self.dsn, timeout=5)
+            await self._conn.add_listener(self.channel, self._on_notify)
+        except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+            self._conn = None
+            log.debug("LISTEN unavailable, polling only", extra={"channel": self.channel, "error": str(error)})
+
+    def _on_notify(self, *_: object) -> None:
+        self._event.set()
+
+    async def wait(self, poll_interval: float) -> None:
+        """Return on the next notification or after poll_interval seconds, whichever comes first."""
+        await self._ensure_listening()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._event.wait(), poll_interval)
+        self._event.clear()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._conn.close(), 2)
+            self._conn = None
