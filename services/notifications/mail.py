@@ -46,10 +46,10 @@ def build_message(
     message["Subject"] = subject
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
-    message["Content-Language"] = language
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    message["Content-Language"] = language  # after the body: set_content() drops Content-* headers
     return message
 
 

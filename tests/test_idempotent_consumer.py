@@ -1,0 +1,102 @@
+"""The idempotent consumer on a real broker: one effect per event, retries, dead letters, and
+offsets committed only after the handler's transaction."""
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from faststream.kafka import KafkaBroker
+
+from shared.consumer import IdempotentConsumer, subscribe
+from shared.contracts import ApplicationSubmitted
+from shared.database import create_pool
+from shared.kafka import DeadLetters, create_producer
+from shared.migrations import apply_migrations
+from shared.topics import Topic
+from tests.test_events import submitted_event
+from tests.test_outbox import new_topic, read_topic
+
+SCHEMA = "consumertest"
+
+
+@pytest.fixture
+async def pool(database_url, tmp_path):
+    (tmp_path / "0001_effects.sql").write_text("CREATE TABLE effects (event_id uuid, note text);")
+    await apply_migrations(database_url, SCHEMA, tmp_path)
+    pool = await create_pool(database_url, SCHEMA)
+    yield pool
+    await pool.close()
+
+
+async def test_effects_once_retries_then_dead_letters(pool, infrastructure):
+    bootstrap = infrastructure.kafka_bootstrap_servers
+    topic = Topic(await new_topic(bootstrap), partitions=3)
+    dead_letter_topic = await new_topic(bootstrap, partitions=1)
+    flaky_failures = {"left": 2}
+
+    async def handler(conn: asyncpg.Connection, event) -> None:
+        note = event.payload.motivation
+        await conn.execute("INSERT INTO effects VALUES ($1, $2)", event.event_id, note)
+        if note == "flaky" and flaky_failures["left"]:
+            flaky_failures["left"] -= 1
+            raise ConnectionResetError("database went away")  # rolled back, retried without limit
+        if note == "broken":
+            raise ValueError("a bug in the handler")  # rolled back, then dead-lettered
+
+    producer = create_producer(bootstrap)
+    await producer.start()
+    group = f"test-{uuid.uuid4().hex[:8]}"
+    consumer = IdempotentConsumer(
+        group, pool, {ApplicationSubmitted: handler}, DeadLetters(producer, dead_letter_topic), max_attempts=3
+    )
+    broker = KafkaBroker(bootstrap)
+    subscribe(broker, topic, consumer)
+    once, flaky, broken, last = (submitted_event(motivation=m) for m in ("once", "flaky", "broken", "last"))
+    try:
+        await broker.start()
+        key = b"one-partition"
+        await publish_to(bootstrap, topic.name, key, once, once, flaky, broken, last, once)
+        notes = await wait_for_notes(pool, {"once", "flaky", "last"})
+        [dead] = await read_topic(bootstrap, dead_letter_topic, expected=1)
+        committed = await committed_offset(bootstrap, topic.name, group)
+    finally:
+        await broker.stop()
+        await producer.stop()
+
+    assert sorted(notes) == ["flaky", "last", "once"]
+    assert dead.value == broken.to_json()
+    assert dict(dead.headers)["dlq.reason"].startswith(b"handler failed: ValueError")
+    assert committed == 6, "every message, the dead-lettered one included, is committed once handled"
+
+
+async def publish_to(bootstrap: str, topic: str, key: bytes, *events) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send_and_wait(topic, event.to_json(), key=key)
+    finally:
+        await producer.stop()
+
+
+async def wait_for_notes(pool, expected: set[str], timeout: float = 30) -> list[str]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        notes = [r["note"] for r in await pool.fetch("SELECT note FROM effects")]
+        if set(notes) >= expected or asyncio.get_running_loop().time() > deadline:
+            await asyncio.sleep(1.0)  # leave time for a wrong second effect to show
+            return [r["note"] for r in await pool.fetch("SELECT note FROM effects")]
+        await asyncio.sleep(0.2)
+
+
+async def committed_offset(bootstrap: str, topic: str, group: str) -> int:
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await probe.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in probe.partitions_for_topic(topic) or range(3)]
+        offsets = [await probe.committed(tp) or 0 for tp in partitions]
+    finally:
+        await probe.stop()
+    return sum(offsets)

@@ -1,0 +1,75 @@
+"""At-least-once delivery + idempotent consumers: a redelivered event has no second effect, and a
+poison message is dead-lettered with its reason while the consumers carry on."""
+
+import asyncio
+import uuid
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from shared import topics
+from tests.test_events import submitted_event
+
+
+async def publish(bootstrap: str, *messages: tuple[bytes, bytes]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for key, value in messages:
+            await producer.send_and_wait(topics.REGISTRATION.name, value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def test_same_event_twice_sends_one_email(stack, smtp_sink, infrastructure, unique_email):
+    duplicate = submitted_event(contact_email=unique_email, language="it")
+    sentinel_email = "sentinel-" + unique_email
+    sentinel = submitted_event(contact_email=sentinel_email, language="it")
+    key = b"same-partition"
+    await publish(
+        infrastructure.kafka_bootstrap_servers,
+        (key, duplicate.to_json()),
+        (key, duplicate.to_json()),
+        (key, sentinel.to_json()),
+    )
+    await smtp_sink.wait_for(lambda m: sentinel_email in m.rcpt_tos, timeout=30)
+    await asyncio.sleep(1.5)  # one more delivery round for anything that would wrongly follow
+    mails = [m for m in smtp_sink.messages() if unique_email in m.rcpt_tos]
+    assert len(mails) == 1, [m.message_id for m in mails]
+    assert mails[0].language == "it"
+
+
+async def test_poison_message_is_dead_lettered_and_consumers_carry_on(stack, smtp_sink, infrastructure, unique_email):
+    poison = b"\x00not json " + uuid.uuid4().hex.encode()
+    wrong_version = submitted_event().to_json().replace(b'"schema_version":1', b'"schema_version":7')
+    after = submitted_event(contact_email=unique_email)
+    await publish(
+        infrastructure.kafka_bootstrap_servers, (b"p", poison), (b"p", wrong_version), (b"p", after.to_json())
+    )
+    await smtp_sink.wait_for(lambda m: unique_email in m.rcpt_tos, timeout=30)
+
+    reasons = await dead_letter_reasons(infrastructure.kafka_bootstrap_servers, {poison, wrong_version})
+    assert {consumer for consumer, _, _ in reasons} == {"notifications", "scheduling"}
+    assert any(value == poison and reason.startswith("not JSON") for _, value, reason in reasons)
+    assert any(value == wrong_version and "schema_version 7" in reason for _, value, reason in reasons)
+
+
+async def dead_letter_reasons(bootstrap: str, values: set[bytes]) -> list[tuple[str, bytes, str]]:
+    consumer = AIOKafkaConsumer(
+        topics.DEAD_LETTER.name,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-{uuid.uuid4()}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    found = []
+    try:
+        deadline = asyncio.get_running_loop().time() + 30
+        while len(found) < 2 * len(values) and asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for record in (r for records in batch.values() for r in records):
+                headers = dict(record.headers)
+                if record.value in values:
+                    found.append((headers["dlq.consumer"].decode(), record.value, headers["dlq.reason"].decode()))
+    finally:
+        await consumer.stop()
+    return found
