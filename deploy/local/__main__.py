@@ -108,7 +108,8 @@ def supervise(stack: ServiceStack) -> None:
 
 def main() -> None:
     refuse_busy_ports()
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops as cleanly as Ctrl-C
+    for sig in (signal.SIGINT, signal.SIGTERM):  # SIGTERM stops as cleanly as Ctrl-C
+        signal.signal(sig, signal.default_int_handler)
     began = time.monotonic()
     postgres = LocalPostgres(LOCAL / "postgres", port=PORTS["postgres"])
     kafka = LocalKafka(LOCAL / "kafka", port=PORTS["kafka"], controller_port=PORTS["kafka controller"])
