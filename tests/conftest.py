@@ -22,11 +22,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from deploy.local.smtp_sink import SmtpSink
 
 from deploy.local.kafka import LocalKafka
 from deploy.local.postgres import LocalPostgres
 from deploy.local.processes import free_port
+from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import SERVICES, ServiceStack, StackConfig
 
 STAFF = ("staff-one@efus.example.eu", "staff-two@efus.example.eu")
