@@ -8,6 +8,7 @@ Ports can be moved with the config contract's *_PORT variables and PACTESUR_LOCA
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -25,6 +26,7 @@ from deploy.local.processes import port_accepts
 from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import SERVICES, ServiceStack, StackConfig
 
+PASSED_THROUGH = ("SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM")
 LOCAL = Path(__file__).resolve().parents[2] / ".local"
 DATABASE = "pactesur"
 
@@ -50,7 +52,15 @@ def say(message: str) -> None:
 
 
 def refuse_busy_ports() -> None:
-    busy = [f"{name} ({port})" for name, port in PORTS.items() if port_accepts("127.0.0.1", port)]
+    external = {
+        "postgres": "DATABASE_URL",
+        "kafka": "KAFKA_BOOTSTRAP_SERVERS",
+        "kafka controller": "KAFKA_BOOTSTRAP_SERVERS",
+        "smtp": "SMTP_HOST",
+        "mailbox": "SMTP_HOST",
+    }
+    ours = {n: p for n, p in PORTS.items() if not os.environ.get(external.get(n, ""))}
+    busy = [f"{name} ({port})" for name, port in ours.items() if port_accepts("127.0.0.1", port)]
     if busy:
         sys.exit(
             "These ports are already in use: " + ", ".join(busy) + ".\nIs another `make run` still running? "
@@ -89,9 +99,8 @@ def print_urls() -> None:
     for name in SERVICES:
         base = f"http://127.0.0.1:{PORTS[name]}"
         print(f"  {name:<14} {base}/docs   (health: {base}/health/ready)")
-    print(f"  {'mailbox':<14} http://127.0.0.1:{PORTS['mailbox']}/")
-    print(f"  {'kafka':<14} 127.0.0.1:{PORTS['kafka']}")
-    print(f"  {'postgres':<14} postgresql://postgres@127.0.0.1:{PORTS['postgres']}/{DATABASE}")
+    if not os.environ.get("SMTP_HOST"):
+        print(f"  {'mailbox':<14} http://127.0.0.1:{PORTS['mailbox']}/")
     print(f"  logs in {LOCAL / 'logs'}; press Ctrl-C to stop everything", flush=True)
 
 
@@ -106,54 +115,86 @@ def supervise(stack: ServiceStack) -> None:
                 service.start()
 
 
+def start_database(cleanup: contextlib.ExitStack) -> str:
+    if url := os.environ.get("DATABASE_URL"):
+        say("using DATABASE_URL from the environment")
+        return url
+    say("starting PostgreSQL")
+    postgres = LocalPostgres(LOCAL / "postgres", port=PORTS["postgres"])
+    postgres.start()
+    cleanup.callback(postgres.stop)
+    return asyncio.run(ensure_database(postgres.url))
+
+
+def start_kafka(cleanup: contextlib.ExitStack) -> str:
+    if bootstrap := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        say("using KAFKA_BOOTSTRAP_SERVERS from the environment")
+        return bootstrap
+    say("starting Kafka (the first run downloads its jars from Maven Central)")
+    kafka = LocalKafka(LOCAL / "kafka", port=PORTS["kafka"], controller_port=PORTS["kafka controller"])
+    kafka.start()
+    cleanup.callback(kafka.stop)
+    return kafka.bootstrap_servers
+
+
+def start_mail(cleanup: contextlib.ExitStack) -> tuple[str, int]:
+    """The SMTP sink and its mailbox page, unless SMTP_HOST points at a real server."""
+    if host := os.environ.get("SMTP_HOST"):
+        say(f"sending mail to {host} (SMTP_HOST from the environment); no local mailbox")
+        return host, int(os.environ.get("SMTP_PORT", 25))
+    sink = SmtpSink(port=PORTS["smtp"], store_dir=LOCAL / "mail")
+    sink.start()
+    cleanup.callback(sink.stop)
+    mailbox = MailboxServer(sink, PORTS["mailbox"])
+    mailbox.start()
+    cleanup.callback(mailbox.stop)
+    return "127.0.0.1", PORTS["smtp"]
+
+
+def start_services(cleanup: contextlib.ExitStack, database_url: str, bootstrap: str, smtp: tuple[str, int]):
+    config = StackConfig(
+        database_url=database_url,
+        kafka_bootstrap_servers=bootstrap,
+        smtp_host=smtp[0],
+        smtp_port=smtp[1],
+        ports={name: PORTS[name] for name in SERVICES},
+        log_dir=LOCAL / "logs",
+        staff_emails=tuple(os.environ.get("STAFF_EMAILS", "programme-staff@efus.example.eu").split(",")),
+        log_level=os.environ.get("LOG_LEVEL", "INFO"),
+        extra_env={k: os.environ[k] for k in PASSED_THROUGH if k in os.environ},
+    )
+    stack = ServiceStack(config)
+    for name in SERVICES:
+        say(stack.run_command(name, "migrate").strip())
+    say(stack.run_command("registration", "seed", "--days", os.environ.get("PACTESUR_DEMO_CALL_DAYS", "60")).strip())
+    say("starting the services")
+    cleanup.callback(stack.stop)
+    stack.start()
+    return stack
+
+
 def main() -> None:
+    """Explicit DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS / SMTP_HOST replace the local processes."""
     refuse_busy_ports()
     for sig in (signal.SIGINT, signal.SIGTERM):  # SIGTERM stops as cleanly as Ctrl-C
         signal.signal(sig, signal.default_int_handler)
     began = time.monotonic()
-    postgres = LocalPostgres(LOCAL / "postgres", port=PORTS["postgres"])
-    kafka = LocalKafka(LOCAL / "kafka", port=PORTS["kafka"], controller_port=PORTS["kafka controller"])
-    sink = SmtpSink(port=PORTS["smtp"], store_dir=LOCAL / "mail")
-    mailbox = MailboxServer(sink, PORTS["mailbox"])
-    stack: ServiceStack | None = None
-    try:
-        say("starting PostgreSQL")
-        postgres.start()
-        say("starting Kafka (the first run downloads its jars from Maven Central)")
-        kafka.start()
-        sink.start()
-        mailbox.start()
-        config = StackConfig(
-            database_url=asyncio.run(ensure_database(postgres.url)),
-            kafka_bootstrap_servers=kafka.bootstrap_servers,
-            smtp_host="127.0.0.1",
-            smtp_port=PORTS["smtp"],
-            ports={name: PORTS[name] for name in SERVICES},
-            log_dir=LOCAL / "logs",
-            staff_emails=tuple(os.environ.get("STAFF_EMAILS", "programme-staff@efus.example.eu").split(",")),
-        )
-        stack = ServiceStack(config)
-        for name in SERVICES:
-            say(stack.run_command(name, "migrate").strip())
-        say(stack.run_command("registration", "seed").strip())
-        say("starting the services")
-        stack.start()
-        say(f"up in {time.monotonic() - began:.1f}s")
-        print_urls()
-        supervise(stack)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
-        say("stopping")
-        if stack is not None:
-            stack.stop()
-        mailbox.stop()
-        sink.stop()
-        kafka.stop()
-        postgres.stop()
-        say("stopped")
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(say, "stopped")
+        try:
+            database_url = start_database(cleanup)
+            bootstrap = start_kafka(cleanup)
+            smtp = start_mail(cleanup)
+            stack = start_services(cleanup, database_url, bootstrap, smtp)
+            say(f"up in {time.monotonic() - began:.1f}s")
+            print_urls()
+            supervise(stack)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+            say("stopping")
 
 
 if __name__ == "__main__":
