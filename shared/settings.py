@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, EmailStr, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shared.auth import StaffToken, parse_staff_tokens
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -29,6 +31,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     mail_from: str = "PACTESUR 2 <no-reply@pactesur.efus.eu>"
     staff_emails: Annotated[tuple[EmailStr, ...], NoDecode] = ()
+    staff_tokens: Annotated[tuple[StaffToken, ...], NoDecode] = ()
+    secret_key: Annotated[SecretStr, Field(min_length=16)]
     public_base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8001")
     log_level: LogLevel = "INFO"
     bind_host: str = "127.0.0.1"
@@ -58,10 +62,20 @@ class Settings(BaseSettings):
             return tuple(s.strip() for s in value.split(",") if s.strip())
         return value
 
+    @field_validator("staff_tokens", mode="before")
+    @classmethod
+    def _staff_tokens(cls, value: object) -> object:
+        return parse_staff_tokens(value) if isinstance(value, str) else value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @property
+    def signing_key(self) -> bytes:
+        """The key of signed links (shared.signing)."""
+        return self.secret_key.get_secret_value().encode()
 
     @property
     def dsn(self) -> str:

@@ -28,8 +28,12 @@ from deploy.local.postgres import LocalPostgres
 from deploy.local.processes import free_port
 from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import SERVICES, ServiceStack, StackConfig
+from shared.auth import token_hash
 
 STAFF = ("staff-one@efus.example.eu", "staff-two@efus.example.eu")
+ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
+REVIEWER_TOKEN = "reviewer-" + uuid.uuid4().hex
+STAFF_TOKENS = f"Marta:admin:{token_hash(ADMIN_TOKEN)},Ilyana:reviewer:{token_hash(REVIEWER_TOKEN)}"
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,9 @@ def start_stack(
         smtp_port=sink.port,
         ports={name: free_port() for name in SERVICES},
         log_dir=log_dir,
+        secret_key=uuid.uuid4().hex + uuid.uuid4().hex,
         staff_emails=STAFF,
+        staff_tokens=STAFF_TOKENS,
         **extra,
     )
     stack = ServiceStack(config)

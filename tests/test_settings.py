@@ -26,8 +26,9 @@ CONTRACT = {
 def env(monkeypatch):
     for name in CONFIG_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", "postgresql://u:secret@db/pactesur")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:pa55-xyz@db/pactesur")
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
     return monkeypatch
 
 
@@ -44,7 +45,7 @@ def test_defaults(env):
 def test_secrets_do_not_leak_in_repr(env):
     env.setenv("SMTP_PASSWORD", "hunter2")
     s = load_settings()
-    assert "hunter2" not in repr(s) and "secret" not in repr(s)
+    assert "hunter2" not in repr(s) and "pa55-xyz" not in repr(s) and "s" * 32 not in repr(s)
     assert s.smtp_password.get_secret_value() == "hunter2" and s.dsn.endswith("/pactesur")
 
 
@@ -58,7 +59,7 @@ def test_missing_required_variables_fail_fast(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ConfigError) as caught:
         load_settings()
-    assert "DATABASE_URL" in str(caught.value) and "KAFKA_BOOTSTRAP_SERVERS" in str(caught.value)
+    assert all(name in str(caught.value) for name in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "SECRET_KEY"))
 
 
 @pytest.mark.parametrize(
@@ -70,6 +71,9 @@ def test_missing_required_variables_fail_fast(monkeypatch):
         ("STAFF_EMAILS", "not-an-address"),
         ("LOG_LEVEL", "chatty"),
         ("PUBLIC_BASE_URL", "not a url"),
+        ("SECRET_KEY", "short"),
+        ("STAFF_TOKENS", "marta:boss:" + "0" * 64),
+        ("STAFF_TOKENS", "marta:admin:plaintext-token"),
     ],
 )
 def test_bad_values_are_named(env, name, value):

@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
@@ -25,6 +27,7 @@ from deploy.local.postgres import LocalPostgres
 from deploy.local.processes import port_accepts
 from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import SERVICES, ServiceStack, StackConfig
+from shared.auth import token_hash
 
 PASSED_THROUGH = ("SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM")
 LOCAL = Path(__file__).resolve().parents[2] / ".local"
@@ -151,6 +154,25 @@ def start_mail(cleanup: contextlib.ExitStack) -> tuple[str, int]:
     return "127.0.0.1", PORTS["smtp"]
 
 
+def local_secret(name: str, make: Callable[[], str]) -> str:
+    """A value made once and kept in .local/ (so signed links and tokens survive restarts)."""
+    path = LOCAL / name
+    if not path.exists():
+        LOCAL.mkdir(parents=True, exist_ok=True)
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def staff_tokens() -> str:
+    """STAFF_TOKENS from the environment, or one demo admin token printed at start-up."""
+    if tokens := os.environ.get("STAFF_TOKENS"):
+        return tokens
+    token = local_secret("admin-token", lambda: secrets.token_urlsafe(24))
+    say(f"staff API: Authorization: Bearer {token}   (demo admin; set STAFF_TOKENS to replace)")
+    return f"demo-admin:admin:{token_hash(token)}"
+
+
 def start_services(cleanup: contextlib.ExitStack, database_url: str, bootstrap: str, smtp: tuple[str, int]):
     config = StackConfig(
         database_url=database_url,
@@ -159,7 +181,9 @@ def start_services(cleanup: contextlib.ExitStack, database_url: str, bootstrap: 
         smtp_port=smtp[1],
         ports={name: PORTS[name] for name in SERVICES},
         log_dir=LOCAL / "logs",
+        secret_key=os.environ.get("SECRET_KEY") or local_secret("secret-key", lambda: secrets.token_hex(32)),
         staff_emails=tuple(os.environ.get("STAFF_EMAILS", "programme-staff@efus.example.eu").split(",")),
+        staff_tokens=staff_tokens(),
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
         extra_env={k: os.environ[k] for k in PASSED_THROUGH if k in os.environ},
     )

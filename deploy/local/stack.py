@@ -29,7 +29,9 @@ class StackConfig:
     smtp_port: int
     ports: dict[str, int]
     log_dir: Path
+    secret_key: str
     staff_emails: tuple[str, ...] = ()
+    staff_tokens: str = ""
     log_level: str = "INFO"
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -42,6 +44,8 @@ class StackConfig:
             SMTP_HOST=self.smtp_host,
             SMTP_PORT=str(self.smtp_port),
             STAFF_EMAILS=",".join(self.staff_emails),
+            STAFF_TOKENS=self.staff_tokens,
+            SECRET_KEY=self.secret_key,
             PUBLIC_BASE_URL=f"http://127.0.0.1:{self.ports['registration']}",
             LOG_LEVEL=self.log_level,
             PYTHONUNBUFFERED="1",
