@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format clean-local
+.PHONY: install run test lint format clean-local chromium bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (found %s)" % sys.version.split()[0])'
@@ -18,8 +18,12 @@ install: $(STAMP)
 run: install
 	$(PY) -m deploy.local
 
-test: install lint
+test: install lint chromium
 	$(PY) -m pytest
+
+# The browser test drives Debian's Chromium through Playwright (Playwright's own download cannot work here).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -28,6 +32,10 @@ lint: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Not part of the tests: raw baselines and the system measured in one run (prints a table, writes JSON).
+bench: install
+	$(PY) -m deploy.bench.platform
 
 clean-local:
 	rm -rf .local

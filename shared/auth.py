@@ -5,6 +5,10 @@ with `python -m shared.auth <token>` (prints the hex digest) and hand the token 
 person. Roles: `reviewer` (reads, scores) and `admin` (everything a reviewer does, plus decisions
 and configuration). A request without a valid token is refused with 401, a valid token with the
 wrong role with 403.
+
+City focal points are not staff: they hold a signed, expiring token (`issue_focal_point_token`,
+shared.signing with SECRET_KEY) naming their city and person. `require_staff_or_focal_point` accepts
+either; the service then checks the city scope and that the person is still the city's focal point.
 """
 
 from __future__ import annotations
@@ -14,10 +18,13 @@ import hmac
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared import signing
 
 Role = Literal["reviewer", "admin"]
 ROLES: tuple[Role, ...] = ("reviewer", "admin")
@@ -73,7 +80,7 @@ def require_role(*roles: Role) -> Callable[..., StaffMember]:
     """FastAPI dependency: the authenticated staff member, if their role is one of `roles`."""
     allowed = set(roles) | {"admin"}
 
-    def dependency(
+    async def dependency(
         request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
     ) -> StaffMember:
         if credentials is None or credentials.scheme.lower() != "bearer":
@@ -88,6 +95,50 @@ def require_role(*roles: Role) -> Callable[..., StaffMember]:
         if member.role not in allowed:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"This needs the role: {' or '.join(sorted(allowed))}.")
         return member
+
+    return dependency
+
+
+FOCAL_POINT_PURPOSE = "city-focal-point"
+
+
+@dataclass(frozen=True)
+class FocalPoint:
+    """A city's focal point (or deputy), authenticated by a signed token issued by staff."""
+
+    city_id: str
+    person_id: str
+    name: str
+
+
+def issue_focal_point_token(secret: bytes, *, city_id: str, person_id: str, name: str, expires_at: datetime) -> str:
+    return signing.sign(
+        secret, FOCAL_POINT_PURPOSE, {"city": city_id, "person": person_id, "name": name}, expires_at=expires_at
+    )
+
+
+def require_staff_or_focal_point(*roles: Role) -> Callable[..., StaffMember | FocalPoint]:
+    """FastAPI dependency: a staff member with one of `roles` (or admin), or a city focal point.
+
+    The caller must check the focal point's city scope: this only proves who they are."""
+    staff = require_role(*roles)
+
+    async def dependency(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> StaffMember | FocalPoint:
+        runtime = request.app.state.runtime
+        presented = credentials.credentials if credentials and credentials.scheme.lower() == "bearer" else ""
+        if presented and authenticate(runtime.settings.staff_tokens, presented) is None:
+            try:
+                data = signing.verify(runtime.settings.signing_key, FOCAL_POINT_PURPOSE, presented, now=runtime.clock())
+            except signing.InvalidToken as error:
+                raise HTTPException(
+                    status.HTTP_401_UNAUTHORIZED,
+                    f"This token is not valid: {error.reason}.",
+                    {"WWW-Authenticate": "Bearer"},
+                ) from None
+            return FocalPoint(city_id=data["city"], person_id=data["person"], name=data["name"])
+        return await staff(request, credentials)
 
     return dependency
 

@@ -29,6 +29,7 @@ from faststream.kafka.annotations import KafkaMessage
 from shared.events import Event, EventRejected, Payload, parse_event
 from shared.kafka import DeadLetters
 from shared.logs import correlation_id
+from shared.outbox import collecting_writes
 from shared.topics import Topic
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class IdempotentConsumer:
     handlers: Mapping[type[Payload], Handler]
     dead_letters: DeadLetters
     max_attempts: int = MAX_ATTEMPTS
+    after_outbox_write: Callable[[], None] = lambda: None
+    """Called after a handler's transaction that wrote to the outbox committed (wakes the relay)."""
     _failures: dict[tuple[str, int, int], int] = field(default_factory=dict)
     _ignored_types: set[str] = field(default_factory=set)
 
@@ -76,6 +79,12 @@ class IdempotentConsumer:
         await self._commit(message)
 
     async def _handle_once(self, handler: Handler, event: Event[Any]) -> None:
+        with collecting_writes() as writes:
+            await self._handle_in_transaction(handler, event)
+        if writes.written:
+            self.after_outbox_write()
+
+    async def _handle_in_transaction(self, handler: Handler, event: Event[Any]) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             first_time = await conn.fetchval(
                 "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2)"

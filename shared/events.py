@@ -2,7 +2,8 @@
 
 Every event on Kafka is an `Event` envelope around a contract payload (see `shared.contracts`).
 Payload classes declare their `TYPE`, `VERSION` and `TOPIC`; `parse_event()` accepts only the
-(type, version) pairs registered in `shared.contracts.CONTRACTS`.
+(type, version) pairs registered in `shared.contracts.CONTRACTS`, and returns old versions upcast
+to the latest one (`shared.contracts.UPCASTS`).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class _Header(BaseModel):
 
 def parse_event(raw: bytes | str | dict[str, Any]) -> Event[Any]:
     """Validate raw bytes/JSON into an Event of a registered contract, or raise EventRejected."""
-    from shared.contracts import CONTRACTS
+    from shared.contracts import CONTRACTS, UPCASTS
 
     data = _decode(raw)
     try:
@@ -108,9 +109,22 @@ def parse_event(raw: bytes | str | dict[str, Any]) -> Event[Any]:
         detail = f"known versions {known}" if known else "unknown event type"
         raise EventRejected(f"unsupported event {header.type!r} schema_version {header.schema_version}: {detail}")
     try:
-        return Event[contract].model_validate(data)
+        event = Event[contract].model_validate(data)
     except ValidationError as error:
         raise EventRejected(f"invalid {header.type} v{header.schema_version}: {_summary(error)}") from None
+    return _upcast(event, UPCASTS)
+
+
+def _upcast(event: Event[Any], upcasts: dict[tuple[str, int], Any]) -> Event[Any]:
+    """Step an old version up to the latest one, so that handlers only ever see the latest."""
+    while (step := upcasts.get((event.type, event.schema_version))) is not None:
+        try:
+            payload = step(event.payload)
+        except ValidationError as error:
+            raise EventRejected(f"cannot upcast {event.type} v{event.schema_version}: {_summary(error)}") from None
+        fields = event.model_dump(exclude={"payload", "schema_version"})
+        event = Event[type(payload)](**fields, schema_version=payload.VERSION, payload=payload)
+    return event
 
 
 def _decode(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:

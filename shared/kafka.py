@@ -39,16 +39,17 @@ class DeadLetters:
         self.topic = topic
 
     async def send(self, record: ConsumerRecord, reason: str, *, consumer: str) -> None:
-        value = record.value or b""
+        source = f"{record.topic}/{record.partition}/{record.offset}"
+        await self.send_value(record.value or b"", record.key, reason, consumer=consumer, source=source)
+
+    async def send_value(self, value: bytes, key: bytes | None, reason: str, *, consumer: str, source: str) -> None:
+        """Dead-letter a message that is not a consumed record (e.g. an event whose email finally failed)."""
         truncated = len(value) > MAX_DEAD_LETTER_BYTES
         headers = [
             ("dlq.reason", reason[:2000].encode()),
             ("dlq.consumer", consumer.encode()),
-            ("dlq.source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+            ("dlq.source", source.encode()),
             ("dlq.truncated", b"true" if truncated else b"false"),
         ]
-        await self.producer.send_and_wait(self.topic, value[:MAX_DEAD_LETTER_BYTES], key=record.key, headers=headers)
-        log.warning(
-            "message dead-lettered",
-            extra={"reason": reason, "source": f"{record.topic}/{record.partition}/{record.offset}"},
-        )
+        await self.producer.send_and_wait(self.topic, value[:MAX_DEAD_LETTER_BYTES], key=key, headers=headers)
+        log.warning("message dead-lettered", extra={"reason": reason, "source": source})

@@ -20,6 +20,9 @@ import asyncio
 import json
 import logging
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 import asyncpg
@@ -39,8 +42,38 @@ def shard_of(key: str) -> int:
     return zlib.crc32(key.encode()) % SHARDS
 
 
+class OutboxWrites:
+    """Collects whether a unit of work (an HTTP request, a consumed event) wrote to the outbox."""
+
+    def __init__(self) -> None:
+        self.written = False
+
+
+_writes: ContextVar[OutboxWrites | None] = ContextVar("outbox_writes", default=None)
+
+
+@contextmanager
+def collecting_writes() -> Iterator[OutboxWrites]:
+    """Around a unit of work: afterwards, `.written` says whether to wake the relay.
+
+    Waking after the commit instead of NOTIFYing inside the transaction matters: PostgreSQL
+    serialises the commits of every transaction that sent a NOTIFY (a global lock held through the
+    WAL flush), which capped intake at the disk's flush rate.
+    """
+    writes = OutboxWrites()
+    token = _writes.set(writes)
+    try:
+        yield writes
+    finally:
+        _writes.reset(token)
+
+
 async def enqueue(conn: asyncpg.Connection, event: Event, *, topic: str | None = None) -> None:
-    """Add an event to the outbox inside the caller's transaction, and wake the relay on commit."""
+    """Add an event to the outbox inside the caller's transaction.
+
+    Inside `collecting_writes()` the caller wakes the relay after its commit; elsewhere a NOTIFY in
+    the transaction does it (delivered on commit).
+    """
     headers = {"correlation_id": event.correlation_id, "type": event.type}
     await conn.execute(
         "INSERT INTO outbox (event_id, topic, key, event_type, body, headers, shard)"
@@ -53,7 +86,10 @@ async def enqueue(conn: asyncpg.Connection, event: Event, *, topic: str | None =
         json.dumps(headers),
         shard_of(event.key),
     )
-    await conn.execute("SELECT pg_notify(current_schema() || '_outbox_wakeup', '')")
+    if (writes := _writes.get()) is not None:
+        writes.written = True
+    else:
+        await conn.execute("SELECT pg_notify(current_schema() || '_outbox_wakeup', '')")
 
 
 class OutboxRelay:
@@ -76,6 +112,7 @@ class OutboxRelay:
         self.held_shards: set[int] = set()
         self.published_total = 0
         self._conn: asyncpg.Connection | None = None
+        self._peers_to_notify = False
         self._wakeup = NotifyWakeup(dsn, f"{schema}_outbox_wakeup")
         self._lock_namespace = zlib.crc32(f"outbox:{schema}".encode()) & 0x7FFFFFFF
 
@@ -88,6 +125,7 @@ class OutboxRelay:
             while True:
                 try:
                     published = await self.relay_once()
+                    await self._notify_peers()
                     if loop.time() >= next_purge:
                         await self.purge_published()
                         next_purge = loop.time() + PURGE_EVERY_SECONDS
@@ -104,6 +142,18 @@ class OutboxRelay:
         finally:
             await self._wakeup.close()
             await self._drop_connection()
+
+    def wake(self) -> None:
+        """Something was committed to the outbox in this process: publish now, and tell the other
+        relays (which may hold the shards of those rows) with one NOTIFY after this round."""
+        self._peers_to_notify = True
+        self._wakeup.poke()
+
+    async def _notify_peers(self) -> None:
+        if self._peers_to_notify and len(self.held_shards) < SHARDS:
+            conn = await self._connection()
+            await conn.execute("SELECT pg_notify($1, '')", self._wakeup.channel)
+        self._peers_to_notify = False
 
     async def relay_once(self) -> int:
         """Claim free shards, then publish one batch of the held shards; returns rows published."""

@@ -25,16 +25,19 @@ from pathlib import Path
 import asyncpg
 import uvicorn
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.asyncapi import asyncapi_router, declare_published_contracts, specification
 from shared.consumer import IdempotentConsumer, subscribe
 from shared.database import create_pool
 from shared.health import health_router
 from shared.kafka import DeadLetters, create_producer, kafka_reachable
 from shared.logs import configure_logging, correlation_id
+from shared.metrics import HttpMetricsMiddleware, ServiceMetrics, metrics_router
 from shared.migrations import apply_migrations
-from shared.outbox import OutboxRelay
+from shared.outbox import OutboxRelay, collecting_writes
 from shared.settings import Settings, load_settings
 from shared.topics import Topic, ensure_topics
 
@@ -59,9 +62,12 @@ class Runtime:
     broker: KafkaBroker
     dead_letters: DeadLetters
     relay: OutboxRelay
+    metrics: ServiceMetrics
     clock: Callable[[], datetime] = utc_now
     new_id: Callable[[], uuid.UUID] = uuid.uuid4
     kafka_connected: asyncio.Event = field(default_factory=asyncio.Event)
+    consumer_groups: list[tuple[str, str]] = field(default_factory=list)
+    """(group, topic) of every subscriber, for the consumer-lag metric."""
 
 
 @dataclass(frozen=True)
@@ -73,15 +79,24 @@ class Service:
     workers: Callable[[Runtime], Sequence[Callable[[], Awaitable[None]]]] = lambda runtime: ()
     commands: dict[str, Callable[[Settings, list[str]], Awaitable[object]]] = field(default_factory=dict)
     title: str = ""
+    middleware: Sequence[Callable[[FastAPI, Settings], None]] = ()
+    """Each installs an ASGI middleware on the app (e.g. shared.http_limits.PublicLimits)."""
+    metrics: Callable[[ServiceMetrics], None] = lambda metrics: None
+    """Adds the service's own gauges and their refresh to /metrics."""
 
 
 def create_app(service: Service, settings: Settings) -> FastAPI:
     """The service's ASGI app; everything connects in its lifespan, nothing at import time."""
     app = FastAPI(title=service.title or f"PACTESUR 2 {service.name}", lifespan=_lifespan(service, settings))
-    app.middleware("http")(_correlation_middleware)
+    app.add_middleware(UnitOfWorkMiddleware)
+    app.add_middleware(HttpMetricsMiddleware)
     app.include_router(health_router(_readiness_checks))
+    app.include_router(metrics_router())
+    app.include_router(asyncapi_router())
     for router in service.routers:
         app.include_router(router)
+    for install in service.middleware:
+        install(app, settings)
     return app
 
 
@@ -96,7 +111,11 @@ def _lifespan(service: Service, settings: Settings) -> Callable[[FastAPI], Async
         await _wait_for_database(settings, service)
         pool = await create_pool(settings.dsn, service.name, max_size=20)
         producer = create_producer(settings.kafka_bootstrap_servers)
-        broker = KafkaBroker(settings.kafka_bootstrap_servers, graceful_timeout=10.0, logger=log)
+        metrics = ServiceMetrics(service.name)
+        service.metrics(metrics)
+        broker = KafkaBroker(
+            settings.kafka_bootstrap_servers, graceful_timeout=10.0, logger=log, middlewares=[metrics.kafka_middleware]
+        )
         runtime = Runtime(
             service=service,
             settings=settings,
@@ -105,10 +124,15 @@ def _lifespan(service: Service, settings: Settings) -> Callable[[FastAPI], Async
             broker=broker,
             dead_letters=DeadLetters(producer),
             relay=OutboxRelay(settings.dsn, service.name, producer),
+            metrics=metrics,
         )
         app.state.runtime = runtime
         for topic, consumer in service.consumers(runtime):
+            consumer.after_outbox_write = runtime.relay.wake
             subscribe(broker, topic, consumer)
+            runtime.consumer_groups.append((consumer.name, topic.name))
+        declare_published_contracts(broker, service.name)
+        app.state.asyncapi = specification(broker, service.name)
         tasks = [asyncio.create_task(_connect_kafka(runtime), name="kafka-connect")]
         tasks += [asyncio.create_task(worker(), name="worker") for worker in service.workers(runtime)]
         log.info("service started", extra={"port": settings.port_of(service.name)})
@@ -177,20 +201,44 @@ async def _shutdown(runtime: Runtime, tasks: list[asyncio.Task]) -> None:
     for stop in (runtime.broker.stop, runtime.producer.stop):
         with contextlib.suppress(Exception):
             await asyncio.wait_for(stop(), 10)
+    await runtime.metrics.close()
     await runtime.pool.close()
     log.info("service stopped")
 
 
-async def _correlation_middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    incoming = request.headers.get(CORRELATION_HEADER, "")
-    value = incoming if 0 < len(incoming) <= 200 and incoming.isprintable() else str(uuid.uuid4())
-    token = correlation_id.set(value)
-    try:
-        response = await call_next(request)
-    finally:
-        correlation_id.reset(token)
-    response.headers[CORRELATION_HEADER] = value
-    return response
+class UnitOfWorkMiddleware:
+    """Pure ASGI middleware around every request: the correlation id (from X-Correlation-ID or new)
+    is set for logs and events and echoed in the response; if the request committed outbox rows,
+    the relay is woken once the response is out (see shared.outbox.collecting_writes)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        value = _correlation_value(dict(scope["headers"]).get(CORRELATION_HEADER.lower().encode(), b""))
+        header = (CORRELATION_HEADER.encode(), value.encode())
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        token = correlation_id.set(value)
+        try:
+            with collecting_writes() as writes:
+                await self.app(scope, receive, send_with_header)
+        finally:
+            correlation_id.reset(token)
+        if writes.written:
+            scope["app"].state.runtime.relay.wake()
+
+
+def _correlation_value(incoming: bytes) -> str:
+    text = incoming.decode("latin-1")
+    return text if 0 < len(text) <= 200 and text.isprintable() else str(uuid.uuid4())
 
 
 async def _migrate_then(service: Service, settings: Settings, command: Awaitable[object]) -> None:

@@ -39,6 +39,18 @@ class Settings(BaseSettings):
     registration_port: Port = 8001
     scheduling_port: Port = 8002
     notifications_port: Port = 8003
+    public_rate_limit: int = Field(default=60, ge=0)
+    """Requests per minute per client on public forms and APIs (registration); 0 turns it off."""
+    rejected_retention_days: int = Field(default=180, ge=0)
+    """Days after a call closes before rejected applicants' personal data is erased."""
+    notifications_public_url: AnyHttpUrl | None = None
+    """Public base URL of notifications (unsubscribe links); default http://127.0.0.1:NOTIFICATIONS_PORT."""
+    notifications_max_send_rate: float = Field(default=20.0, ge=0)
+    """Emails per second each notifications process sends at most (relay limits); 0 = unlimited."""
+    notifications_max_attempts: int = Field(default=8, ge=1)
+    """Attempts before a transiently failing email is marked failed and dead-lettered."""
+    notifications_retry_base_seconds: float = Field(default=5.0, gt=0)
+    """First retry delay; doubles on each attempt (with jitter), capped at one hour."""
 
     @field_validator("database_url")
     @classmethod

@@ -19,12 +19,14 @@ log = logging.getLogger(__name__)
 class Topic:
     name: str
     partitions: int
+    owner: str = ""
+    """The service that produces to it (empty: any service, e.g. the dead-letter topic)."""
     retention_ms: int = 14 * 24 * 3600 * 1000
 
 
-REGISTRATION = Topic("pactesur.registration.events", partitions=6)
-SCHEDULING = Topic("pactesur.scheduling.events", partitions=6)
-NOTIFICATIONS = Topic("pactesur.notifications.events", partitions=3)
+REGISTRATION = Topic("pactesur.registration.events", partitions=6, owner="registration")
+SCHEDULING = Topic("pactesur.scheduling.events", partitions=6, owner="scheduling")
+NOTIFICATIONS = Topic("pactesur.notifications.events", partitions=3, owner="notifications")
 DEAD_LETTER = Topic("pactesur.deadletter", partitions=3, retention_ms=90 * 24 * 3600 * 1000)
 
 ALL_TOPICS: tuple[Topic, ...] = (REGISTRATION, SCHEDULING, NOTIFICATIONS, DEAD_LETTER)

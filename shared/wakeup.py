@@ -35,6 +35,10 @@ class NotifyWakeup:
     def _on_notify(self, *_: object) -> None:
         self._event.set()
 
+    def poke(self) -> None:
+        """Wake the waiter from within this process."""
+        self._event.set()
+
     async def wait(self, poll_interval: float) -> None:
         """Return on the next notification or after poll_interval seconds, whichever comes first."""
         await self._ensure_listening()

@@ -16,11 +16,12 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 
 from deploy.local.kafka import LocalKafka
@@ -156,7 +157,14 @@ def start_stack(
 def stack(infrastructure, smtp_sink, tmp_path_factory) -> Iterator[ServiceStack]:
     """The three services, once for the session, on their own database and the session broker."""
     url = asyncio.run(create_database(infrastructure.database_url, "stack"))
-    running = start_stack(url, infrastructure.kafka_bootstrap_servers, smtp_sink, tmp_path_factory.mktemp("logs"))
+    running = start_stack(
+        url,
+        infrastructure.kafka_bootstrap_servers,
+        smtp_sink,
+        tmp_path_factory.mktemp("logs"),
+        # Every test shares this stack from one address: a per-client limit this high never trips them.
+        extra_env={"PUBLIC_RATE_LIMIT": "1000"},
+    )
     yield running
     running.stop()
 
@@ -165,3 +173,18 @@ def stack(infrastructure, smtp_sink, tmp_path_factory) -> Iterator[ServiceStack]
 def unique_email() -> str:
     """An address no other test uses, so a test finds its own emails in the shared sink."""
     return f"focal-point-{uuid.uuid4().hex[:12]}@city.example.eu"
+
+
+@pytest.fixture
+async def client(stack) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the stack's registration service (a test module may define its own `client`)."""
+    async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=20) as client:
+        yield client
+
+
+@pytest.fixture
+async def db(stack) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to the stack's database, in registration's schema."""
+    conn = await asyncpg.connect(stack.config.database_url, server_settings={"search_path": "registration"})
+    yield conn
+    await conn.close()

@@ -22,6 +22,7 @@ def application(email: str, **overrides) -> dict:
         "contact_email": email,
         "language": "el",
         "motivation": "Large public events every summer; we want to learn from Nice and Turin.",
+        "consent": True,
     } | overrides
 
 

@@ -27,6 +27,9 @@ def submitted_event(**overrides):
             submitted_at=NOW,
             closes_at=NOW + timedelta(days=1),
             timezone="Europe/Riga",
+            call_titles={"en": "Call", "lv": "Call"},
+            call_timezone="Europe/Brussels",
+            contact_person_id=uuid4(),
         )
         | overrides
     )
@@ -45,7 +48,7 @@ def test_round_trip_keeps_every_field():
     parsed = parse_event(event.to_json())
     assert parsed == event
     assert isinstance(parsed.payload, ApplicationSubmitted)
-    assert parsed.type == "ApplicationSubmitted" and parsed.schema_version == 1
+    assert parsed.type == "ApplicationSubmitted" and parsed.schema_version == ApplicationSubmitted.VERSION
 
 
 def test_occurred_at_is_normalised_to_utc():
@@ -77,8 +80,8 @@ def test_rejections_say_why(raw, reason):
 
 
 def test_unknown_version_lists_known_ones():
-    raw = submitted_event().to_json().replace(b'"schema_version":1', b'"schema_version":9')
-    with pytest.raises(EventRejected, match=r"known versions \[1\]"):
+    raw = submitted_event().to_json().replace(b'"schema_version":2', b'"schema_version":9')
+    with pytest.raises(EventRejected, match=r"known versions \[1, 2\]"):
         parse_event(raw)
 
 

@@ -209,7 +209,9 @@ async def test_smtp_550_for_one_recipient_only(deployment):
 
 async def test_postgres_restarted_mid_stream(deployment):
     sent = await stream_applications(deployment, {10: deployment.postgres.restart})
-    await assert_each_email_once(deployment.sink, sent)
+    # an email accepted by SMTP while PostgreSQL cannot record it is the documented window: resent,
+    # with the same Message-ID, once its lease expires
+    await assert_each_email_once(deployment.sink, sent, resends_allowed=1)
 
 
 async def test_two_notification_replicas_one_killed(deployment):

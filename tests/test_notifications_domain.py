@@ -5,19 +5,36 @@ from uuid import uuid4
 
 import pytest
 
-from services.notifications.domain import is_transient_smtp_code, message_id, next_attempt_at, plan
-from services.notifications.rendering import fallback_chain, render
+from services.notifications.domain import (
+    FAILURE_NOTICE,
+    PlannedEmail,
+    Preferences,
+    Recipient,
+    RetryPolicy,
+    SendPace,
+    digest_cutoff,
+    digest_id,
+    disposition,
+    failure_notices,
+    is_transient_smtp_code,
+    message_id,
+    next_attempt_at,
+)
+from services.notifications.rendering import render
+from services.notifications.routes import STAFF_KINDS, plan
+from shared.i18n import fallback_chain
 from tests.test_events import submitted_event
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+STAFF = (Recipient("a@efus.eu", "A", "en", is_staff=True), Recipient("b@efus.eu", "B", "fr", is_staff=True))
 
 
 def test_application_submitted_goes_to_applicant_and_each_staff_member():
-    emails = plan(submitted_event(language="el"), ("a@efus.eu", "b@efus.eu"))
+    emails = plan(submitted_event(language="el"), STAFF)
     assert [(e.template, e.recipient.email, e.recipient.language) for e in emails] == [
         ("application_received", "anna@riga.lv", "el"),
         ("staff_new_application", "a@efus.eu", "en"),
-        ("staff_new_application", "b@efus.eu", "en"),
+        ("staff_new_application", "b@efus.eu", "fr"),
     ]
     assert emails[0].essential and not emails[1].essential
 
@@ -60,7 +77,13 @@ CONTEXT = dict(
 
 @pytest.mark.parametrize(
     ("language", "used", "greeting"),
-    [("el", "el", "Αγαπητέ/ή"), ("fr", "fr", "Madame, Monsieur"), ("pt-PT", "pt", "Caro/a"), ("sv", "en", "Dear")],
+    [
+        ("el", "el", "Αγαπητέ/ή"),
+        ("fr", "fr", "Madame, Monsieur"),
+        ("pt-PT", "pt", "Caro/a"),
+        ("sv", "sv", "Bästa"),
+        ("ja", "en", "Dear"),
+    ],
 )
 def test_confirmation_in_the_recipient_language(language, used, greeting):
     email = render("application_received", language, CONTEXT)
@@ -74,3 +97,54 @@ def test_html_is_escaped_and_text_is_not():
     email = render("application_received", "en", CONTEXT)
     assert "Νίκος &lt;b&gt;" in email.html and "<b>" not in email.html
     assert "Νίκος <b>" in email.text
+
+
+def test_backoff_follows_the_configured_policy():
+    policy = RetryPolicy(max_attempts=3, base_seconds=0.5, cap_seconds=2)
+    assert [next_attempt_at(NOW, n, 0.0, policy) - NOW for n in (1, 2, 3, 4)] == [
+        timedelta(seconds=s) for s in (0.5, 1, 2, 2)
+    ]
+
+
+def email(template="staff_new_application", essential=False, staff=True, address="a@efus.eu"):
+    return PlannedEmail(Recipient(address, "A", "en", is_staff=staff), template, essential, {})
+
+
+def test_disposition():
+    opted = Preferences(opted_out=frozenset({("a@efus.eu", "staff_new_application")}))
+    digest = Preferences(digest=frozenset({("a@efus.eu", "staff_new_application")}))
+    assert disposition(email(address="A@efus.eu"), opted).status == "suppressed"
+    assert disposition(email(essential=True), opted).status == "pending"
+    assert disposition(email(), digest).status == "held"
+    assert disposition(email(staff=False), digest).status == "pending"
+    assert disposition(email(template="other"), opted).status == "pending"
+
+
+def test_send_pace_spreads_a_burst():
+    pace = SendPace(rate=10, burst=1)
+    waits = [pace.wait_before_next(NOW) for _ in range(5)]
+    assert waits == pytest.approx([0, 0.1, 0.2, 0.3, 0.4])
+    assert SendPace(rate=10).wait_before_next(NOW + timedelta(seconds=10)) == 0
+    assert SendPace(rate=0).wait_before_next(NOW) == 0
+
+
+def test_failure_notices_go_to_staff_once_and_never_about_a_notice():
+    notice_id, emails = failure_notices(7, "x@city.eu", "application_received", "Subject", "550 no", STAFF)
+    assert [e.recipient.email for e in emails] == ["a@efus.eu", "b@efus.eu"]
+    assert {e.template for e in emails} == {FAILURE_NOTICE} and emails[0].context["recipient"] == "x@city.eu"
+    assert notice_id == failure_notices(7, "x@city.eu", "application_received", "S", "e", STAFF)[0]
+    assert failure_notices(8, "a@efus.eu", FAILURE_NOTICE, "S", "e", STAFF)[1] == []
+    assert FAILURE_NOTICE in STAFF_KINDS and "staff_new_application" in STAFF_KINDS
+
+
+@pytest.mark.parametrize(
+    ("now", "cutoff"),
+    [
+        (datetime(2026, 11, 24, 16, 0, tzinfo=UTC), datetime(2026, 11, 24, 16, 0, tzinfo=UTC)),  # 17:00 CET
+        (datetime(2026, 11, 24, 15, 59, tzinfo=UTC), datetime(2026, 11, 23, 16, 0, tzinfo=UTC)),
+        (datetime(2026, 7, 1, 15, 30, tzinfo=UTC), datetime(2026, 7, 1, 15, 0, tzinfo=UTC)),  # 17:00 CEST
+    ],
+)
+def test_digest_cutoff_is_17h_brussels(now, cutoff):
+    assert digest_cutoff(now) == cutoff
+    assert digest_id("A@efus.eu", digest_cutoff(now)) == digest_id("a@efus.eu", cutoff)

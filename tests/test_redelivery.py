@@ -40,7 +40,7 @@ async def test_same_event_twice_sends_one_email(stack, smtp_sink, infrastructure
 
 async def test_poison_message_is_dead_lettered_and_consumers_carry_on(stack, smtp_sink, infrastructure, unique_email):
     poison = b"\x00not json " + uuid.uuid4().hex.encode()
-    wrong_version = submitted_event().to_json().replace(b'"schema_version":1', b'"schema_version":7')
+    wrong_version = submitted_event().to_json().replace(b'"schema_version":2', b'"schema_version":7')
     after = submitted_event(contact_email=unique_email)
     await publish(
         infrastructure.kafka_bootstrap_servers, (b"p", poison), (b"p", wrong_version), (b"p", after.to_json())

@@ -191,6 +191,7 @@ def start_services(cleanup: contextlib.ExitStack, database_url: str, bootstrap: 
     for name in SERVICES:
         say(stack.run_command(name, "migrate").strip())
     say(stack.run_command("registration", "seed", "--days", os.environ.get("PACTESUR_DEMO_CALL_DAYS", "60")).strip())
+    say(stack.run_command("scheduling", "seed").strip())
     say("starting the services")
     cleanup.callback(stack.stop)
     stack.start()

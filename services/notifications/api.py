@@ -1,16 +1,32 @@
-"""HTTP API of notifications. Staff/ops endpoints with authentication arrive with [3/5]."""
+"""Staff/ops HTTP API of notifications: the delivery log, previews, resending, explanations,
+staff notification preferences. Authenticated with staff bearer tokens (shared.auth)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from services.notifications import storage
+from services.notifications.explain import explain
+from services.notifications.rendering import email_templates, render
+from services.notifications.replay import replay_dead_letters
+from services.notifications.routes import STAFF_KINDS
+from services.notifications.samples import sample_context
+from shared.auth import StaffMember, require_role
+from shared.contracts import EU_LANGUAGES
 from shared.runtime import Runtime, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["deliveries"])
+
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+Reviewer = Annotated[StaffMember, Depends(require_role("reviewer"))]
+Admin = Annotated[StaffMember, Depends(require_role("admin"))]
+Status = Literal["pending", "sending", "sent", "retrying", "failed", "suppressed", "held", "digested"]
 
 
 class DeliveryCounts(BaseModel):
@@ -19,6 +35,150 @@ class DeliveryCounts(BaseModel):
     counts: dict[str, int]
 
 
+class Delivery(BaseModel):
+    id: int
+    event_id: UUID
+    event_type: str
+    recipient: str
+    template: str
+    essential: bool
+    language: str
+    message_id: str
+    subject: str
+    status: Status
+    decision: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime
+    created_at: datetime
+    sent_at: datetime | None
+    digest_id: int | None
+
+
+class DeliveryPage(BaseModel):
+    deliveries: list[Delivery]
+    next_before_id: int | None = Field(description="pass as before_id for the next page")
+
+
+class DeliveryDetail(Delivery):
+    body_text: str
+    body_html: str
+
+
+class Preview(BaseModel):
+    template: str
+    language: str = Field(description="the language actually used after the fallback chain")
+    subject: str
+    text: str
+    html: str
+
+
+class StaffProfile(BaseModel):
+    language: Literal[EU_LANGUAGES] = "en"  # type: ignore[valid-type]
+    timezone: str = "Europe/Brussels"
+    digest_kinds: list[str] = Field(default=[], description=f"kinds sent once a day instead of at once: {STAFF_KINDS}")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA timezone, e.g. Europe/Brussels") from None
+        return value
+
+    @field_validator("digest_kinds")
+    @classmethod
+    def _kinds(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(STAFF_KINDS))
+        if unknown:
+            raise ValueError(f"unknown kinds {unknown}; choose among {list(STAFF_KINDS)}")
+        return sorted(set(value))
+
+
 @router.get("/deliveries/counts", response_model=DeliveryCounts)
-async def delivery_counts(runtime: Annotated[Runtime, Depends(runtime_of)]) -> DeliveryCounts:
+async def delivery_counts(runtime: RuntimeDep) -> DeliveryCounts:
     return DeliveryCounts(counts=await storage.count_by_status(runtime.pool))
+
+
+@router.get("/deliveries", response_model=DeliveryPage)
+async def list_deliveries(
+    runtime: RuntimeDep,
+    staff: Reviewer,
+    recipient: EmailStr | None = None,
+    event_id: UUID | None = None,
+    status: Status | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: int | None = None,
+) -> DeliveryPage:
+    rows = await storage.list_deliveries(
+        runtime.pool, recipient=recipient, event_id=event_id, status=status, limit=limit, before_id=before_id
+    )
+    return DeliveryPage(
+        deliveries=[Delivery(**dict(r)) for r in rows], next_before_id=rows[-1]["id"] if len(rows) == limit else None
+    )
+
+
+@router.get("/deliveries/{delivery_id}", response_model=DeliveryDetail)
+async def get_delivery(delivery_id: int, runtime: RuntimeDep, staff: Reviewer) -> DeliveryDetail:
+    row = await storage.get_delivery(runtime.pool, delivery_id)
+    if row is None:
+        raise HTTPException(404, "No such delivery.")
+    return DeliveryDetail(**{k: row[k] for k in DeliveryDetail.model_fields})
+
+
+@router.post("/deliveries/{delivery_id}/resend", response_model=Delivery)
+async def resend(delivery_id: int, runtime: RuntimeDep, staff: Admin) -> Delivery:
+    """Send the same email again (same Message-ID), e.g. after the recipient's mailbox was fixed."""
+    row = await storage.resend(runtime.pool, delivery_id, runtime.clock())
+    if row is None:
+        raise HTTPException(409, "This delivery does not exist, is being sent right now, or was erased.")
+    return Delivery(**dict(row))
+
+
+@router.get("/templates", response_model=list[str])
+async def templates(staff: Reviewer) -> list[str]:
+    return email_templates()
+
+
+@router.get("/templates/{template}/preview", response_model=Preview)
+async def preview(
+    template: str, staff: Reviewer, language: Annotated[str, Query(pattern=r"^[a-zA-Z]{2}([-_][a-zA-Z]{2})?$")] = "en"
+) -> Preview:
+    """Render any template in any language with sample data (with an example unsubscribe link)."""
+    if template not in email_templates():
+        raise HTTPException(404, f"Unknown template; known: {', '.join(email_templates())}.")
+    email = render(template, language, sample_context(template), unsubscribe_url="https://example.org/unsubscribe")
+    return Preview(template=template, language=email.language, subject=email.subject, text=email.text, html=email.html)
+
+
+@router.get("/explain")
+async def explain_delivery(
+    runtime: RuntimeDep, staff: Reviewer, recipient: EmailStr, event_id: UUID | None = None
+) -> dict[str, Any]:
+    """Why did `recipient` (not) get the emails of `event_id` (or their latest emails)?"""
+    return await explain(runtime, recipient, event_id)
+
+
+class Replay(BaseModel):
+    republished: int = Field(description="poison or failed messages produced again to their source topic")
+    resent: int = Field(description="finally failed emails made due again")
+    skipped: int
+
+
+@router.post("/dead-letters/replay", response_model=Replay)
+async def replay(runtime: RuntimeDep, staff: Admin) -> Replay:
+    """Give everything notifications dead-lettered (since the last replay) another go."""
+    report = await replay_dead_letters(runtime)
+    return Replay(republished=report.republished, resent=report.resent, skipped=report.skipped)
+
+
+@router.put("/staff-profiles/{email}", response_model=StaffProfile)
+async def save_staff_profile(email: EmailStr, profile: StaffProfile, runtime: RuntimeDep, staff: Admin) -> StaffProfile:
+    """A staff member's language, timezone and which workflow notices go into the daily digest."""
+    if email.lower() not in {e.lower() for e in runtime.settings.staff_emails}:
+        raise HTTPException(422, [{"loc": ["path", "email"], "msg": "not one of STAFF_EMAILS", "type": "value_error"}])
+    await storage.save_staff_profile(
+        runtime.pool, storage.StaffProfile(email, profile.language, profile.timezone, tuple(profile.digest_kinds))
+    )
+    return profile

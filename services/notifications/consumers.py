@@ -1,49 +1,41 @@
-"""Kafka subscribers of notifications: every routed event becomes rows in the delivery log."""
+"""Kafka subscribers of notifications: every routed event becomes rows in the delivery log;
+PersonErased removes the person's address and stored bodies from it."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
 
 from services.notifications import storage
-from services.notifications.domain import ROUTES, message_id, plan
-from services.notifications.rendering import render
+from services.notifications.recording import Origin, record, staff_recipients
+from services.notifications.routes import ROUTES, plan
 from shared import topics
 from shared.consumer import IdempotentConsumer
+from shared.contracts import PersonErased
 from shared.events import Event
 from shared.runtime import Runtime
 from shared.topics import Topic
+
+log = logging.getLogger(__name__)
 
 CONSUMER = "notifications"
 
 
 def build(runtime: Runtime) -> Sequence[tuple[Topic, IdempotentConsumer]]:
-    staff = runtime.settings.staff_emails
+    settings = runtime.settings
 
     async def record_emails(conn: asyncpg.Connection, event: Event[Any]) -> None:
-        deliveries = []
-        for email in plan(event, staff):
-            rendered = render(email.template, email.recipient.language, email.context)
-            deliveries.append(
-                storage.NewDelivery(
-                    event_id=event.event_id,
-                    recipient=email.recipient.email,
-                    template=email.template,
-                    event_type=event.type,
-                    essential=email.essential,
-                    language=rendered.language,
-                    message_id=message_id(event.event_id, email.recipient.email, email.template),
-                    subject=rendered.subject,
-                    body_text=rendered.text,
-                    body_html=rendered.html,
-                    correlation_id=event.correlation_id,
-                )
-            )
-        await storage.add_deliveries(conn, deliveries)
+        emails = plan(event, await staff_recipients(conn, settings))
+        origin = Origin(event.event_id, event.type, event.correlation_id, event.to_json().decode())
+        await record(conn, settings, origin, emails)
 
-    consumer = IdempotentConsumer(
-        CONSUMER, runtime.pool, {payload: record_emails for payload in ROUTES}, runtime.dead_letters
-    )
+    async def erase_person(conn: asyncpg.Connection, event: Event[PersonErased]) -> None:
+        erased = await storage.erase_person(conn, str(event.payload.email))
+        log.info("person erased from the delivery log", extra={"rows": erased})
+
+    handlers = {payload: record_emails for payload in ROUTES} | {PersonErased: erase_person}
+    consumer = IdempotentConsumer(CONSUMER, runtime.pool, handlers, runtime.dead_letters)
     return [(topics.REGISTRATION, consumer), (topics.SCHEDULING, consumer)]

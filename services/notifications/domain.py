@@ -1,24 +1,29 @@
-"""Notification rules: which event becomes which email to whom, and how delivery is retried.
+"""Notification rules: who gets which email, whether it goes now, later or not at all, and how
+delivery is retried and paced.
 
-Pure: no I/O. Adding an email for a new event type is one entry in ROUTES plus its templates.
+Pure: no I/O; the clock and random jitter are passed in. The routing table itself is in routes.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
-from uuid import UUID
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, Literal
+from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo
 
-from shared.contracts import ApplicationSubmitted
-from shared.events import Event, Payload
+from shared.calendar import CalendarInvite
 
 STAFF_LANGUAGE = "en"
 STAFF_TIMEZONE = "Europe/Brussels"
 MESSAGE_ID_DOMAIN = "pactesur.efus.eu"
-MAX_ATTEMPTS = 8
+FAILURE_NOTICE = "staff_delivery_failed"
+DIGEST = "staff_digest"
+DIGEST_TIME = time(17, 0)
+NOTICE_NAMESPACE = UUID("5d0c8f55-6c1f-4b53-9c7e-8a0d7f2b3e11")
+
+InitialStatus = Literal["pending", "suppressed", "held"]
 
 
 @dataclass(frozen=True)
@@ -27,13 +32,7 @@ class Recipient:
     name: str
     language: str
     timezone: str = STAFF_TIMEZONE
-
-
-@dataclass(frozen=True)
-class Route:
-    template: str
-    recipients: Callable[[Event[Any], tuple[str, ...]], list[Recipient]]
-    essential: bool
+    is_staff: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,33 +41,60 @@ class PlannedEmail:
     template: str
     essential: bool
     context: dict[str, Any]
+    calendar: CalendarInvite | None = None
 
 
-def _applicant(event: Event[ApplicationSubmitted], staff: tuple[str, ...]) -> list[Recipient]:
-    p = event.payload
-    return [Recipient(str(p.contact_email), p.contact_name, p.language, p.timezone)]
+@dataclass(frozen=True)
+class Preferences:
+    """What recipients chose: kinds they unsubscribed from, kinds staff want in the daily digest."""
+
+    opted_out: frozenset[tuple[str, str]] = frozenset()  # (lower-cased address, kind)
+    digest: frozenset[tuple[str, str]] = frozenset()
 
 
-def _staff(event: Event[Any], staff: tuple[str, ...]) -> list[Recipient]:
-    return [Recipient(email, "Efus staff", STAFF_LANGUAGE) for email in staff]
+@dataclass(frozen=True)
+class Disposition:
+    status: InitialStatus
+    decision: str
 
 
-ROUTES: dict[type[Payload], tuple[Route, ...]] = {
-    ApplicationSubmitted: (
-        Route("application_received", _applicant, essential=True),
-        Route("staff_new_application", _staff, essential=False),
-    ),
-}
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_seconds: float = 5.0
+    cap_seconds: float = 3600.0
 
 
-def plan(event: Event[Any], staff: tuple[str, ...]) -> list[PlannedEmail]:
-    """Every email an event causes; unknown event types cause none."""
-    context = event.payload.model_dump(mode="python") | {"event_id": str(event.event_id)}
-    return [
-        PlannedEmail(recipient, route.template, route.essential, context)
-        for route in ROUTES.get(type(event.payload), ())
-        for recipient in route.recipients(event, staff)
-    ]
+@dataclass
+class SendPace:
+    """Token bucket: at most `rate` emails per second on average, bursts of `burst`; 0 = unlimited."""
+
+    rate: float
+    burst: float = 1.0
+    _tokens: float = field(default=1.0, init=False)
+    _at: datetime | None = field(default=None, init=False)
+
+    def wait_before_next(self, now: datetime) -> float:
+        """Seconds to wait before sending one more email at `now` (and book that email)."""
+        if self.rate <= 0:
+            return 0.0
+        if self._at is not None:
+            self._tokens = min(self.burst, self._tokens + (now - self._at).total_seconds() * self.rate)
+        self._at = now
+        self._tokens -= 1
+        return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+
+def disposition(email: PlannedEmail, preferences: Preferences) -> Disposition:
+    """Essential emails always go; others respect an unsubscribe, and staff's digest choice."""
+    key = (email.recipient.email.lower(), email.template)
+    if email.essential:
+        return Disposition("pending", "essential: always sent")
+    if key in preferences.opted_out:
+        return Disposition("suppressed", "not sent: the recipient unsubscribed from this kind of email")
+    if email.recipient.is_staff and key in preferences.digest:
+        return Disposition("held", "held for the recipient's daily digest")
+    return Disposition("pending", "sent immediately")
 
 
 def message_id(event_id: UUID, recipient: str, template: str) -> str:
@@ -82,7 +108,32 @@ def is_transient_smtp_code(code: int | None) -> bool:
     return code is None or 400 <= code < 500
 
 
-def next_attempt_at(now: datetime, attempts: int, jitter: float) -> datetime:
-    """Exponential backoff (5 s, 10 s, 20 s ... capped at 1 h) stretched by jitter in [0, 1)."""
-    base = min(5 * 2 ** max(attempts - 1, 0), 3600)
-    return now + timedelta(seconds=base * (1 + jitter))
+def next_attempt_at(now: datetime, attempts: int, jitter: float, policy: RetryPolicy = RetryPolicy()) -> datetime:
+    """Exponential backoff (base, 2 x base, 4 x base ... capped) stretched by jitter in [0, 1)."""
+    delay = min(policy.base_seconds * 2 ** max(attempts - 1, 0), policy.cap_seconds)
+    return now + timedelta(seconds=delay * (1 + jitter))
+
+
+def failure_notices(
+    delivery_id: int, recipient: str, template: str, subject: str, error: str, staff: tuple[Recipient, ...]
+) -> tuple[UUID, list[PlannedEmail]]:
+    """Staff are told when an email is finally not delivered (never about a failed notice itself).
+
+    The notice's event id derives from the failed delivery, so telling twice is impossible."""
+    notice_id = uuid5(NOTICE_NAMESPACE, f"delivery-failed:{delivery_id}")
+    if template == FAILURE_NOTICE:
+        return notice_id, []
+    context = {"recipient": recipient, "failed_subject": subject, "error": error[:500], "delivery_id": delivery_id}
+    return notice_id, [PlannedEmail(member, FAILURE_NOTICE, False, context) for member in staff]
+
+
+def digest_cutoff(now: datetime, timezone: str = STAFF_TIMEZONE) -> datetime:
+    """The latest daily digest time (17:00 in the staff's zone) at or before `now`."""
+    local = now.astimezone(ZoneInfo(timezone))
+    day = local.date() if local.time() >= DIGEST_TIME else local.date() - timedelta(days=1)
+    return datetime.combine(day, DIGEST_TIME, tzinfo=local.tzinfo).astimezone(UTC)
+
+
+def digest_id(recipient: str, cutoff: datetime) -> UUID:
+    """One digest per recipient and day, whichever replica composes it."""
+    return uuid5(NOTICE_NAMESPACE, f"digest:{recipient.lower()}:{cutoff.astimezone(UTC).isoformat()}")

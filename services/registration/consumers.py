@@ -1,4 +1,5 @@
-"""Kafka subscribers of registration. It reacts to no other service's events yet ([2/5] adds some)."""
+"""Kafka subscribers of registration: none. Registration is the source of its events and needs no
+other service's: selected cities become cities here, in the release transaction."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Scheduling rules. For now: how registration's events shape scheduling's view of cities.
+"""How registration's events shape scheduling's view of cities.
 
-Pure: no I/O; times come from the events themselves.
+`cities`: every city heard of (applicants, then their role once signed up), for the public list.
+`SignedUpCity`: the cities that may nominate, with their focal point and deputy.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from shared.contracts import ApplicationSubmitted
+from shared.contracts import ApplicationSubmitted, CitySignedUp, Contact, ContactChanged
 
 
 @dataclass(frozen=True)
@@ -39,4 +40,53 @@ def city_from_application(payload: ApplicationSubmitted, seen_at: datetime) -> K
         contact_email=str(payload.contact_email),
         language=payload.language,
         seen_at=seen_at,
+    )
+
+
+@dataclass(frozen=True)
+class SignedUpCity:
+    """A city of the programme that may nominate, with the people who may act for it."""
+
+    city_id: UUID
+    name: str
+    country: str
+    role: str
+    languages: tuple[str, ...]
+    timezone: str
+    focal_point: Contact
+    deputy: Contact | None
+    updated_at: datetime
+
+    def may_act(self, person_id: UUID) -> bool:
+        """The focal point and the deputy act for the city (nominate, cancel, mark attendance)."""
+        return person_id == self.focal_point.person_id or (
+            self.deputy is not None and person_id == self.deputy.person_id
+        )
+
+
+def signed_up_city(payload: CitySignedUp | ContactChanged, seen_at: datetime) -> SignedUpCity:
+    return SignedUpCity(
+        city_id=payload.city_id,
+        name=payload.name,
+        country=payload.country,
+        role=payload.role,
+        languages=tuple(payload.languages),
+        timezone=payload.timezone,
+        focal_point=payload.focal_point,
+        deputy=payload.deputy,
+        updated_at=seen_at,
+    )
+
+
+def known_city_of(city: SignedUpCity) -> KnownCity:
+    """The row of the public city list for a signed-up city (its status becomes its role)."""
+    return KnownCity(
+        city_key=city_key(city.name, city.country),
+        city=city.name,
+        country=city.country,
+        status=city.role,
+        application_id=None,
+        contact_email=None,
+        language=city.languages[0],
+        seen_at=city.updated_at,
     )

@@ -1,0 +1,17 @@
+"""Notifications' own gauge on /metrics: the delivery log by status."""
+
+from __future__ import annotations
+
+from services.notifications import storage
+from shared.metrics import ServiceMetrics
+from shared.runtime import Runtime
+
+
+def delivery_metrics(metrics: ServiceMetrics) -> None:
+    deliveries = metrics.gauge("notifications_deliveries", "Emails in the delivery log by status", ["status"])
+
+    async def refresh(runtime: Runtime) -> None:
+        for status, count in (await storage.count_by_status(runtime.pool)).items():
+            deliveries.labels(status).set(count)
+
+    metrics.refreshers.append(refresh)

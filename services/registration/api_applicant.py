@@ -1,0 +1,212 @@
+"""Public JSON API: calls, and what applicants do (same operations as the web form)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, HTTPException, status
+from pydantic import BaseModel
+
+from services.registration import texts as words
+from services.registration.domain.applications import Application, ApplicationForm, NotEditable, edit_deadline
+from services.registration.domain.calls import Call, CallNotOpen
+from services.registration.storage import calls
+from services.registration.storage.applications import DuplicateApplication
+from services.registration.texts import Texts
+from services.registration.workflows import applicant
+from services.registration.workflows.errors import NotFound, Refused
+from shared.runtime import Runtime, runtime_of
+from shared.signing import InvalidToken
+
+router = APIRouter(prefix="/api/v1", tags=["applicants"])
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+AcceptLanguage = Annotated[str | None, Header()]
+
+
+class CallView(BaseModel):
+    slug: str
+    title: dict[str, str]
+    description: dict[str, str]
+    opens_at: datetime
+    closes_at: datetime
+    timezone: str
+    quota: int
+    is_open: bool
+    criteria: list[dict[str, Any]]
+
+
+class ApplicationReceipt(BaseModel):
+    id: UUID
+    call_id: str
+    status: str
+    submitted_at: datetime
+    message: str
+
+
+class ApplicationView(BaseModel):
+    id: UUID
+    call_id: str
+    call_title: str
+    status: str
+    submitted_at: datetime
+    updated_at: datetime
+    editable: bool
+    editable_until: datetime
+    answers: dict[str, Any]
+
+
+class LinkRequest(BaseModel):
+    city: str
+    country: str
+
+
+def call_view(call: Call, now: datetime) -> CallView:
+    return CallView(
+        slug=call.slug,
+        title=call.title,
+        description=call.description,
+        opens_at=call.opens_at,
+        closes_at=call.closes_at,
+        timezone=call.timezone,
+        quota=call.quota,
+        is_open=call.is_open(now),
+        criteria=[c.model_dump(mode="json") for c in call.criteria],
+    )
+
+
+def link_refused(error: InvalidToken) -> HTTPException:
+    if "expired" in error.reason:
+        return HTTPException(status.HTTP_410_GONE, "This link has expired.")
+    return HTTPException(status.HTTP_404_NOT_FOUND, "This link is not valid.")
+
+
+def not_found(error: NotFound) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"There is no {error.what}.")
+
+
+def not_editable(error: NotEditable, texts: Texts) -> HTTPException:
+    reason = {
+        "deadline": texts("The deadline to change this application has passed."),
+        "status": texts("This application can no longer be changed."),
+        "erased": texts("This application can no longer be changed."),
+    }[error.reason]
+    return HTTPException(status.HTTP_409_CONFLICT, reason)
+
+
+@router.get("/calls", response_model=list[CallView])
+async def list_calls(runtime: RuntimeDep) -> list[CallView]:
+    async with runtime.pool.acquire() as conn:
+        found = await calls.list_calls(conn)
+    return [call_view(c, runtime.clock()) for c in found]
+
+
+@router.get("/calls/{call_id}", response_model=CallView, responses={404: {"description": "Unknown call"}})
+async def get_call(call_id: str, runtime: RuntimeDep) -> CallView:
+    async with runtime.pool.acquire() as conn:
+        call = await calls.get_call(conn, call_id)
+    if call is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"There is no call {call_id!r}.")
+    return call_view(call, runtime.clock())
+
+
+@router.post(
+    "/calls/{call_id}/applications",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApplicationReceipt,
+    responses={
+        404: {"description": "Unknown call"},
+        409: {"description": "Call not open (message in the applicant's language and timezone), or already applied"},
+        413: {"description": "Body too large"},
+        429: {"description": "Too many requests from this client"},
+    },
+)
+async def submit(call_id: str, form: ApplicationForm, runtime: RuntimeDep) -> ApplicationReceipt:
+    """Apply to a call. The edit link is sent by email (never in this answer)."""
+    texts = Texts(form.language)
+    consent = words.consent_text(texts, runtime.settings.rejected_retention_days)
+    try:
+        application, call = await applicant.submit(runtime, call_id, form, consent)
+    except NotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"There is no call {call_id!r}.") from None
+    except CallNotOpen as closed:
+        detail = words.call_not_open(texts, closed.not_yet_open, closed.when, form.timezone)
+        raise HTTPException(status.HTTP_409_CONFLICT, detail) from None
+    except DuplicateApplication:
+        raise HTTPException(status.HTTP_409_CONFLICT, words.already_applied(texts, form.city, form.country)) from None
+    message = texts("Thank you: your application was received. We have sent you an email with a link to view it.")
+    return ApplicationReceipt(
+        id=application.id,
+        call_id=call.slug,
+        status=application.status.value,
+        submitted_at=application.submitted_at,
+        message=message,
+    )
+
+
+@router.post("/calls/{call_id}/link-requests", status_code=status.HTTP_202_ACCEPTED)
+async def request_link(call_id: str, body: LinkRequest, runtime: RuntimeDep, accept_language: AcceptLanguage = None):
+    """Send the edit link again to the contact of that city's application. The answer is the same
+    whether or not such an application exists."""
+    await applicant.resend_link(runtime, call_id, body.city.strip(), body.country.strip())
+    texts = Texts(words.language_of(None, accept_language))
+    return {"detail": texts("If this city has applied, its contact person will receive the link by email in a moment.")}
+
+
+def _view(application: Application, call: Call, editable: bool) -> ApplicationView:
+    return ApplicationView(
+        id=application.id,
+        call_id=call.slug,
+        call_title=call.title_in(application.form.language),
+        status=application.status.value,
+        submitted_at=application.submitted_at,
+        updated_at=application.updated_at,
+        editable=editable,
+        editable_until=edit_deadline(application, call),
+        answers=application.form.answers(),
+    )
+
+
+@router.get("/applications/{token}", response_model=ApplicationView, responses={404: {}, 410: {}})
+async def view_application(token: str, runtime: RuntimeDep) -> ApplicationView:
+    try:
+        opened = await applicant.open_by_token(runtime, token)
+    except InvalidToken as error:
+        raise link_refused(error) from None
+    except NotFound as error:
+        raise not_found(error) from None
+    return _view(opened.application, opened.call, opened.editable)
+
+
+@router.put("/applications/{token}", response_model=ApplicationView, responses={404: {}, 409: {}, 410: {}})
+async def edit_application(token: str, form: ApplicationForm, runtime: RuntimeDep) -> ApplicationView:
+    texts = Texts(form.language)
+    try:
+        changed = await applicant.edit(runtime, token, form)
+        opened = await applicant.open_by_token(runtime, token)
+    except InvalidToken as error:
+        raise link_refused(error) from None
+    except NotFound as error:
+        raise not_found(error) from None
+    except NotEditable as error:
+        raise not_editable(error, texts) from None
+    except DuplicateApplication:
+        raise HTTPException(status.HTTP_409_CONFLICT, words.already_applied(texts, form.city, form.country)) from None
+    return _view(changed, opened.call, opened.editable)
+
+
+@router.post("/applications/{token}/withdrawal", responses={404: {}, 409: {}, 410: {}})
+async def withdraw_application(token: str, runtime: RuntimeDep, accept_language: AcceptLanguage = None):
+    texts = Texts(words.language_of(None, accept_language))
+    try:
+        await applicant.withdraw_by_token(runtime, token)
+    except InvalidToken as error:
+        raise link_refused(error) from None
+    except NotFound as error:
+        raise not_found(error) from None
+    except NotEditable as error:
+        raise not_editable(error, texts) from None
+    except Refused as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    return {"status": "withdrawn", "detail": texts("Your application has been withdrawn.")}

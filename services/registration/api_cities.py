@@ -1,0 +1,112 @@
+"""Cities JSON API: the registry (staff), the focal point's sign-up and contact changes (signed link)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from pydantic import BaseModel
+
+from services.registration.api_applicant import link_refused, not_found
+from services.registration.domain.applications import NotEditable
+from services.registration.domain.cities import City, ContactsInput
+from services.registration.storage import cities
+from services.registration.workflows import applicant
+from services.registration.workflows import cities as city_flow
+from services.registration.workflows.cities import FOCAL_POINT
+from services.registration.workflows.errors import NotFound, Refused
+from shared.auth import StaffMember, require_role
+from shared.runtime import Runtime, runtime_of
+from shared.signing import InvalidToken
+
+router = APIRouter(prefix="/api/v1", tags=["cities"])
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+Reviewer = Annotated[StaffMember, Depends(require_role("reviewer"))]
+Admin = Annotated[StaffMember, Depends(require_role("admin"))]
+
+
+class SignUp(BaseModel):
+    accept_terms: Literal[True]
+
+
+def city_view(city: City) -> dict[str, Any]:
+    return {
+        "id": str(city.id),
+        "name": city.name,
+        "country": city.country,
+        "region": city.region,
+        "role": city.role,
+        "languages": list(city.languages),
+        "timezone": city.timezone,
+        "status": city.status,
+        "signed_up_at": city.signed_up_at,
+        "terms_version": city.terms_version,
+        "contacts": [
+            {
+                "person_id": str(c.person_id),
+                "designation": c.designation,
+                "name": c.name,
+                "email": c.email,
+                "language": c.language,
+                "timezone": c.timezone,
+                "role": c.role,
+            }
+            for c in city.contacts
+        ],
+    }
+
+
+@router.get("/staff/cities", tags=["staff"], responses={401: {}, 403: {}})
+async def list_cities(runtime: RuntimeDep, who: Reviewer) -> list[dict[str, Any]]:
+    async with runtime.pool.acquire() as conn:
+        return [city_view(c) for c in await cities.list_cities(conn)]
+
+
+@router.put("/staff/cities/{city_id}/contacts", tags=["staff"], responses={401: {}, 403: {}, 404: {}})
+async def staff_change_contacts(city_id: UUID, body: ContactsInput, runtime: RuntimeDep, who: Admin) -> dict:
+    try:
+        city = await city_flow.change_contacts(runtime, city_id, body, f"{who.role}:{who.name}")
+    except NotFound as error:
+        raise not_found(error) from None
+    return city_view(city)
+
+
+async def _city(runtime: Runtime, token: str) -> City:
+    try:
+        return await city_flow.city_by_token(runtime, token)
+    except InvalidToken as error:
+        raise link_refused(error) from None
+    except NotFound as error:
+        raise not_found(error) from None
+
+
+@router.get("/cities/signup/{token}", responses={404: {}, 410: {}})
+async def signup_view(token: str, runtime: RuntimeDep) -> dict:
+    return city_view(await _city(runtime, token))
+
+
+@router.post("/cities/signup/{token}", responses={404: {}, 410: {}})
+async def sign_up(token: str, body: SignUp, runtime: RuntimeDep) -> dict:
+    """The focal point accepts the terms: the city joins the programme (CitySignedUp)."""
+    city = await _city(runtime, token)
+    return city_view(await city_flow.sign_up(runtime, city.id))
+
+
+@router.put("/cities/signup/{token}/contacts", responses={404: {}, 410: {}})
+async def focal_point_change_contacts(token: str, body: ContactsInput, runtime: RuntimeDep) -> dict:
+    city = await _city(runtime, token)
+    return city_view(await city_flow.change_contacts(runtime, city.id, body, FOCAL_POINT))
+
+
+@router.post("/cities/signup/{token}/decline", responses={404: {}, 409: {}, 410: {}})
+async def decline_place(token: str, runtime: RuntimeDep) -> dict:
+    """A selected city that has not signed up gives its place back; the next waitlisted city is offered it."""
+    city = await _city(runtime, token)
+    if city.status == "signed_up" or city.application_id is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "This city has signed up already.")
+    try:
+        promoted = await applicant.withdraw(runtime, city.application_id, actor=FOCAL_POINT)
+    except (NotEditable, Refused) as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"The place cannot be declined: {error}") from None
+    return {"status": "declined", "place_offered_to_next": promoted is not None}

@@ -1,0 +1,207 @@
+"""Applications: the form cities fill in, and when the applicant may still edit or withdraw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+
+from services.registration.domain.calls import Call, ensure_open
+from services.registration.domain.reference import COUNTRY_TIMEZONES, ELIGIBLE_COUNTRIES, LANGUAGES
+from services.registration.domain.review import Status
+from shared.contracts import TimeZone
+
+CONSENT_VERSION = "2026-11"
+"""Version of the data-processing consent text; stored with each application with the text shown."""
+
+
+def _single_line(value: str) -> str:
+    if any(c in value for c in "\r\n\t\x00"):
+        raise ValueError("must be a single line of text")
+    return value
+
+
+def _eligible_country(value: str) -> str:
+    code = value.upper()
+    if code not in ELIGIBLE_COUNTRIES:
+        raise ValueError("must be the ISO 3166-1 alpha-2 code of an EU, EEA or candidate country (e.g. FR, LV, NO, UA)")
+    return code
+
+
+def _eu_language(value: str) -> str:
+    code = value.lower()
+    if code not in LANGUAGES:
+        raise ValueError(f"must be an official EU language code (ISO 639-1): {', '.join(sorted(LANGUAGES))}")
+    return code
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Line = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), AfterValidator(_single_line)
+]
+OptionalLine = Annotated[
+    str | None, StringConstraints(strip_whitespace=True, max_length=120), AfterValidator(lambda v: v or None)
+]
+Country = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_eligible_country)]
+Language = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_eu_language)]
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), AfterValidator(_no_nul)
+]
+Answer = Annotated[str, StringConstraints(strip_whitespace=True, max_length=3000), AfterValidator(_no_nul)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()./-]{6,30}$")]
+
+EDITABLE_FIELDS = (
+    "city", "country", "region", "population", "contact_name", "contact_role", "contact_email",
+    "contact_phone", "language", "timezone", "motivation", "experience", "public_events",
+    "public_private_cooperation", "commit_police_academies", "commit_host_exchange",
+)  # fmt: skip
+
+
+class ApplicationForm(BaseModel):
+    """What an applicant submits (JSON API and web form alike). Unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    city: Line
+    country: Country
+    region: OptionalLine = None
+    population: int | None = Field(default=None, ge=1, le=50_000_000)
+    contact_name: Line
+    contact_role: OptionalLine = None
+    contact_email: EmailStr
+    contact_phone: Phone | None = None
+    language: Language = Field(description="preferred language of every message (ISO 639-1, EU)")
+    timezone: TimeZone | None = Field(default=None, description="IANA; default: the country's timezone")
+    motivation: LongText
+    experience: Answer = Field(default="", description="experience in protecting public spaces")
+    public_events: Answer = Field(default="", description="large public events the city hosts")
+    public_private_cooperation: Answer = Field(default="", description="public-private security cooperation today")
+    commit_police_academies: bool = False
+    commit_host_exchange: bool = False
+    consent: Literal[True] = Field(description="explicit consent to the processing of these data")
+
+    @model_validator(mode="after")
+    def _default_timezone(self) -> ApplicationForm:
+        if self.timezone is None:
+            object.__setattr__(self, "timezone", COUNTRY_TIMEZONES[self.country])
+        return self
+
+    def answers(self) -> dict:
+        return self.model_dump(mode="json", include=set(EDITABLE_FIELDS))
+
+
+@dataclass(frozen=True)
+class Consent:
+    version: str
+    text: str
+    given_at: datetime
+
+
+@dataclass(frozen=True)
+class Application:
+    id: UUID
+    call_slug: str
+    form: ApplicationForm
+    status: Status
+    submitted_at: datetime
+    updated_at: datetime
+    contact_person_id: UUID
+    consent: Consent
+    more_info_until: datetime | None = None
+    staged_decision: Status | None = None
+    waitlist_position: int | None = None
+    withdrawn_at: datetime | None = None
+    released_at: datetime | None = None
+    erased_at: datetime | None = None
+
+
+EDITABLE_STATUSES = frozenset({Status.SUBMITTED, Status.UNDER_REVIEW, Status.MORE_INFO_REQUESTED})
+WITHDRAWABLE_AFTER_DEADLINE = frozenset({Status.SELECTED, Status.WAITLISTED})
+
+
+class NotEditable(Exception):
+    """The application can no longer be changed or withdrawn; `reason` is a short code."""
+
+    def __init__(self, reason: Literal["deadline", "status", "erased"]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def edit_deadline(application: Application, call: Call) -> datetime:
+    """Until when the edit link works: the call's deadline, or later while more information is awaited."""
+    if application.status == Status.MORE_INFO_REQUESTED and application.more_info_until:
+        return max(call.closes_at, application.more_info_until)
+    return call.closes_at
+
+
+def new_application(
+    call: Call,
+    form: ApplicationForm,
+    *,
+    now: datetime,
+    application_id: UUID,
+    contact_person_id: UUID,
+    consent_text: str,
+) -> Application:
+    """Accept an application into an open call (CallNotOpen otherwise)."""
+    ensure_open(call, now)
+    return Application(
+        id=application_id,
+        call_slug=call.slug,
+        form=form,
+        status=Status.SUBMITTED,
+        submitted_at=now,
+        updated_at=now,
+        contact_person_id=contact_person_id,
+        consent=Consent(CONSENT_VERSION, consent_text, now),
+    )
+
+
+def ensure_editable(application: Application, call: Call, now: datetime) -> None:
+    if application.erased_at is not None:
+        raise NotEditable("erased")
+    if application.status not in EDITABLE_STATUSES:
+        raise NotEditable("status")
+    if now >= edit_deadline(application, call):
+        raise NotEditable("deadline")
+
+
+def update_application(
+    application: Application, call: Call, form: ApplicationForm, now: datetime
+) -> tuple[Application, tuple[str, ...]]:
+    """The edited application and the names of the fields that changed.
+
+    Answering a 'more information requested' message puts the application back under review.
+    """
+    ensure_editable(application, call, now)
+    before, after = application.form.answers(), form.answers()
+    changed = tuple(name for name in EDITABLE_FIELDS if before.get(name) != after.get(name))
+    status = Status.UNDER_REVIEW if application.status == Status.MORE_INFO_REQUESTED else application.status
+    return replace(application, form=form, updated_at=now, status=status, more_info_until=None), changed
+
+
+def withdraw(application: Application, call: Call, now: datetime) -> Application:
+    """Withdraw until the edit deadline; after it, only to decline a place (selected or waitlisted)."""
+    if application.erased_at is not None:
+        raise NotEditable("erased")
+    if application.status in (Status.WITHDRAWN, Status.REJECTED):
+        raise NotEditable("status")
+    before_deadline = now < edit_deadline(application, call)
+    if not before_deadline and application.status not in WITHDRAWABLE_AFTER_DEADLINE:
+        raise NotEditable("deadline")
+    return replace(
+        application,
+        status=Status.WITHDRAWN,
+        withdrawn_at=now,
+        updated_at=now,
+        staged_decision=None,
+        waitlist_position=None,
+    )

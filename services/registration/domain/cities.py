@@ -1,0 +1,145 @@
+"""The programme's cities: consortium members and associated cities, their sign-up and contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from services.registration.domain.applications import Application, Language, Line, OptionalLine
+from shared.contracts import CityRole, TimeZone
+
+TERMS_VERSION = "pactesur-2-terms-2026-11"
+Designation = Literal["focal_point", "deputy", "contact"]
+
+
+@dataclass(frozen=True)
+class CityContact:
+    person_id: UUID
+    designation: Designation
+    name: str
+    email: str
+    language: str
+    timezone: str
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class City:
+    id: UUID
+    name: str
+    country: str
+    role: CityRole
+    languages: tuple[str, ...]
+    timezone: str
+    contacts: tuple[CityContact, ...]
+    region: str | None = None
+    status: Literal["pending", "signed_up"] = "pending"
+    application_id: UUID | None = None
+    signed_up_at: datetime | None = None
+    terms_version: str | None = None
+
+    def contact(self, designation: Designation) -> CityContact | None:
+        return next((c for c in self.contacts if c.designation == designation), None)
+
+    def others(self) -> tuple[CityContact, ...]:
+        return tuple(c for c in self.contacts if c.designation == "contact")
+
+
+class ContactInput(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    designation: Designation
+    name: Line
+    email: EmailStr
+    language: Language
+    timezone: TimeZone | None = Field(default=None, description="default: the city's timezone")
+    role: OptionalLine = None
+
+
+class ContactsInput(BaseModel):
+    """The full new contact set of a city: one focal point, at most one deputy, others."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    contacts: tuple[ContactInput, ...] = Field(min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _one_focal_point(self) -> ContactsInput:
+        designations = [c.designation for c in self.contacts]
+        if designations.count("focal_point") != 1:
+            raise ValueError("contacts: exactly one focal_point is required")
+        if designations.count("deputy") > 1:
+            raise ValueError("contacts: at most one deputy")
+        emails = [str(c.email).lower() for c in self.contacts]
+        if len(set(emails)) != len(emails):
+            raise ValueError("contacts: each email address only once")
+        return self
+
+
+class AlreadySignedUp(Exception):
+    pass
+
+
+def city_from_selection(application: Application, *, city_id: UUID) -> City:
+    """A selected application becomes an associated city awaiting its focal point's sign-up."""
+    form = application.form
+    languages = tuple(dict.fromkeys([form.language, "en"]))
+    focal_point = CityContact(
+        application.contact_person_id,
+        "focal_point",
+        form.contact_name,
+        str(form.contact_email),
+        form.language,
+        form.timezone,
+        form.contact_role,
+    )
+    return City(
+        id=city_id,
+        name=form.city,
+        country=form.country,
+        region=form.region,
+        role="associated",
+        languages=languages,
+        timezone=form.timezone,
+        contacts=(focal_point,),
+        application_id=application.id,
+    )
+
+
+def confirm_signup(city: City, now: datetime) -> City:
+    """The focal point accepts the terms; a second confirmation changes nothing (AlreadySignedUp)."""
+    if city.status == "signed_up":
+        raise AlreadySignedUp
+    return replace(city, status="signed_up", signed_up_at=now, terms_version=TERMS_VERSION)
+
+
+def replace_contacts(
+    city: City, wanted: ContactsInput, new_id: Callable[[], UUID]
+) -> tuple[City, tuple[CityContact, ...]]:
+    """The city with its new contact set, and the contacts removed. A known email keeps its person id."""
+    known = {c.email.lower(): c.person_id for c in city.contacts}
+    contacts = tuple(
+        CityContact(
+            known.get(str(c.email).lower()) or new_id(),
+            c.designation,
+            c.name,
+            str(c.email),
+            c.language,
+            c.timezone or city.timezone,
+            c.role,
+        )
+        for c in wanted.contacts
+    )
+    kept = {c.person_id for c in contacts}
+    removed = tuple(c for c in city.contacts if c.person_id not in kept)
+    return replace(city, contacts=contacts), removed
+
+
+def sorted_contacts(contacts: Sequence[CityContact]) -> tuple[CityContact, ...]:
+    order = {"focal_point": 0, "deputy": 1, "contact": 2}
+    return tuple(sorted(contacts, key=lambda c: (order[c.designation], c.name)))

@@ -1,0 +1,204 @@
+"""Applications: insert, load, save state, erase."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from services.registration.domain.applications import Application, ApplicationForm, Consent
+from services.registration.domain.reference import COUNTRY_TIMEZONES
+from services.registration.domain.retention import ERASED_NAME
+from services.registration.domain.review import Entry, Status
+
+
+class DuplicateApplication(Exception):
+    """The city already applied to this call."""
+
+
+def _form(row: asyncpg.Record) -> ApplicationForm:
+    """The stored answers (validated when written); rows of the first schema only had a few columns."""
+    answers = json.loads(row["answers"]) if row["answers"] else {}
+    base = {k: row[k] for k in ("city", "country", "contact_name", "contact_email", "language", "motivation")}
+    values = base | answers
+    values["contact_name"] = values.get("contact_name") or ERASED_NAME
+    values["contact_email"] = values.get("contact_email") or ""
+    values.setdefault("timezone", COUNTRY_TIMEZONES.get(row["country"], "Europe/Brussels"))
+    return ApplicationForm.model_construct(**values, consent=True)
+
+
+def _application(row: asyncpg.Record) -> Application:
+    return Application(
+        id=row["id"],
+        call_slug=row["call_slug"],
+        form=_form(row),
+        status=Status(row["status"]),
+        submitted_at=row["submitted_at"],
+        updated_at=row["updated_at"] or row["submitted_at"],
+        contact_person_id=row["contact_person_id"] or row["id"],
+        consent=Consent(
+            row["consent_version"] or "", row["consent_text"] or "", row["consent_at"] or row["submitted_at"]
+        ),
+        more_info_until=row["more_info_until"],
+        staged_decision=Status(row["staged_decision"]) if row["staged_decision"] else None,
+        waitlist_position=row["waitlist_position"],
+        withdrawn_at=row["withdrawn_at"],
+        released_at=row["released_at"],
+        erased_at=row["erased_at"],
+    )
+
+
+async def insert_application(conn: asyncpg.Connection, application: Application, correlation_id: str) -> None:
+    form = application.form
+    try:
+        await conn.execute(
+            "INSERT INTO applications (id, call_slug, city, country, contact_name, contact_email, language,"
+            " motivation, status, submitted_at, correlation_id, answers, contact_person_id, consent_version,"
+            " consent_text, consent_at, updated_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16, $17)",
+            application.id,
+            application.call_slug,
+            form.city,
+            form.country,
+            form.contact_name,
+            str(form.contact_email),
+            form.language,
+            form.motivation,
+            application.status.value,
+            application.submitted_at,
+            correlation_id,
+            json.dumps(form.answers()),
+            application.contact_person_id,
+            application.consent.version,
+            application.consent.text,
+            application.consent.given_at,
+            application.updated_at,
+        )
+    except asyncpg.UniqueViolationError as error:
+        raise DuplicateApplication from error
+
+
+async def get_application(conn: asyncpg.Connection, application_id: UUID, *, lock: bool = False) -> Application | None:
+    row = await conn.fetchrow(
+        f"SELECT * FROM applications WHERE id = $1{' FOR UPDATE' if lock else ''}", application_id
+    )
+    return _application(row) if row else None
+
+
+async def find_by_city(conn: asyncpg.Connection, call_slug: str, city: str, country: str) -> Application | None:
+    row = await conn.fetchrow(
+        "SELECT * FROM applications WHERE call_slug = $1 AND lower(city) = lower($2) AND country = $3",
+        call_slug,
+        city,
+        country,
+    )
+    return _application(row) if row else None
+
+
+async def list_applications(
+    conn: asyncpg.Connection, call_slug: str, status: str | None = None, country: str | None = None
+) -> list[Application]:
+    rows = await conn.fetch(
+        "SELECT * FROM applications WHERE call_slug = $1 AND ($2::text IS NULL OR status = $2)"
+        " AND ($3::text IS NULL OR country = $3) ORDER BY submitted_at",
+        call_slug,
+        status,
+        country,
+    )
+    return [_application(r) for r in rows]
+
+
+async def board_entries(conn: asyncpg.Connection, call_slug: str) -> list[tuple[UUID, Entry]]:
+    rows = await conn.fetch(
+        "SELECT id, status, staged_decision, waitlist_position FROM applications WHERE call_slug = $1", call_slug
+    )
+    return [
+        (
+            r["id"],
+            Entry(
+                Status(r["status"]),
+                Status(r["staged_decision"]) if r["staged_decision"] else None,
+                r["waitlist_position"],
+            ),
+        )
+        for r in rows
+    ]
+
+
+async def save_entry(conn: asyncpg.Connection, application_id: UUID, entry: Entry, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE applications SET status = $2, staged_decision = $3, waitlist_position = $4, updated_at = $5,"
+        " more_info_until = CASE WHEN $2 = 'more_info_requested' THEN more_info_until END"
+        " WHERE id = $1",
+        application_id,
+        entry.status.value,
+        entry.staged.value if entry.staged else None,
+        entry.waitlist_position,
+        now,
+    )
+
+
+async def save_application(conn: asyncpg.Connection, application: Application) -> None:
+    """Write back what the applicant or staff changed (answers, status, dates)."""
+    form = application.form
+    try:
+        await conn.execute(
+            "UPDATE applications SET city = $2, country = $3, contact_name = $4, contact_email = $5, language = $6,"
+            " motivation = $7, answers = $8::jsonb, status = $9, updated_at = $10, more_info_until = $11,"
+            " staged_decision = $12, waitlist_position = $13, withdrawn_at = $14, released_at = $15"
+            " WHERE id = $1",
+            application.id,
+            form.city,
+            form.country,
+            form.contact_name,
+            str(form.contact_email),
+            form.language,
+            form.motivation,
+            json.dumps(form.answers()),
+            application.status.value,
+            application.updated_at,
+            application.more_info_until,
+            application.staged_decision.value if application.staged_decision else None,
+            application.waitlist_position,
+            application.withdrawn_at,
+            application.released_at,
+        )
+    except asyncpg.UniqueViolationError as error:
+        raise DuplicateApplication from error
+
+
+async def count_active(conn: asyncpg.Connection, call_slug: str) -> int:
+    return await conn.fetchval(
+        "SELECT count(*) FROM applications WHERE call_slug = $1 AND status <> 'withdrawn'", call_slug
+    )
+
+
+async def person_applications(conn: asyncpg.Connection, email: str) -> list[Application]:
+    rows = await conn.fetch(
+        "SELECT * FROM applications WHERE lower(contact_email) = lower($1) AND erased_at IS NULL", email
+    )
+    return [_application(r) for r in rows]
+
+
+async def erase_application(conn: asyncpg.Connection, application_id: UUID, now: datetime) -> None:
+    """Anonymise: the contact person goes; what the city wrote about itself stays for the record."""
+    await conn.execute(
+        "UPDATE applications SET contact_name = NULL, contact_email = NULL, erased_at = $2, updated_at = $2,"
+        " consent_text = NULL,"
+        " answers = answers - 'contact_name' - 'contact_email' - 'contact_phone' - 'contact_role'"
+        " WHERE id = $1",
+        application_id,
+        now,
+    )
+
+
+async def rejected_due_for_erasure(conn: asyncpg.Connection, closed_before: datetime) -> list[Application]:
+    rows = await conn.fetch(
+        "SELECT a.* FROM applications a JOIN calls c ON c.slug = a.call_slug"
+        " WHERE a.status = 'rejected' AND a.erased_at IS NULL AND c.closes_at <= $1"
+        " ORDER BY a.submitted_at LIMIT 200 FOR UPDATE OF a SKIP LOCKED",
+        closed_before,
+    )
+    return [_application(r) for r in rows]

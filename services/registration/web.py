@@ -1,0 +1,264 @@
+"""Server-rendered pages for applicants (jinja2, no JavaScript needed), in their language.
+
+Same workflows as the JSON API. Forms are protected by a signed double-submit CSRF token; errors are
+shown next to their fields; a successful submission redirects to a confirmation page (POST/redirect/GET).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from babel import Locale
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from pydantic import ValidationError
+
+from services.registration import texts as words
+from services.registration.domain.applications import EDITABLE_FIELDS, ApplicationForm, NotEditable, edit_deadline
+from services.registration.domain.calls import CallNotOpen
+from services.registration.domain.reference import COUNTRY_TIMEZONES, FORM_LANGUAGES, LANGUAGES
+from services.registration.storage import calls
+from services.registration.storage.applications import DuplicateApplication
+from services.registration.texts import Texts
+from services.registration.web_errors import field_errors
+from services.registration.workflows import applicant
+from services.registration.workflows import cities as city_flow
+from services.registration.workflows.errors import NotFound, Refused
+from shared import csrf
+from shared.runtime import Runtime, runtime_of
+from shared.signing import InvalidToken
+
+TEMPLATES = Path(__file__).parent / "templates"
+router = APIRouter(include_in_schema=False)
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+BOOLEAN_FIELDS = ("commit_police_academies", "commit_host_exchange", "consent")
+
+
+@lru_cache(maxsize=32)
+def environment(language: str) -> Environment:
+    """One Environment per language (jinja2 overlays would share the installed translations)."""
+    texts = Texts(language)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(("html",)),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+    )
+    env.install_gettext_translations(texts.translations, newstyle=True)
+    locale = Locale.parse(texts.language)
+    env.globals.update(
+        lang=texts.language,
+        form_languages=[(code, Locale.parse(code).get_display_name(code).capitalize()) for code in FORM_LANGUAGES],
+        countries=sorted(((c, locale.territories.get(c, c)) for c in COUNTRY_TIMEZONES), key=lambda x: x[1]),
+        languages=sorted(((c, locale.languages.get(c, c).capitalize()) for c in LANGUAGES), key=lambda x: x[1]),
+        timezones=[(zone, zone) for zone in sorted(set(COUNTRY_TIMEZONES.values()))],
+        when=texts.when,
+    )
+    return env
+
+
+def page(request: Request, language: str, template: str, code: int = 200, **context: Any) -> HTMLResponse:
+    """Render with a fresh CSRF token (cookie + hidden field)."""
+    runtime: Runtime = request.app.state.runtime
+    token = csrf.new_token(runtime.settings.signing_key, runtime.clock())
+    consent = words.consent_text(Texts(language), runtime.settings.rejected_retention_days)
+    html = (
+        environment(language)
+        .get_template(template)
+        .render(csrf_token=token, path=request.url.path, consent_text=consent, **context)
+    )
+    response = HTMLResponse(html, status_code=code)
+    response.set_cookie(csrf.COOKIE, token, httponly=True, samesite="strict", max_age=4 * 3600)
+    response.headers["Content-Language"] = language
+    return response
+
+
+async def posted(request: Request) -> dict[str, str]:
+    """The url-encoded form (the body was size-checked by the public limits middleware)."""
+    fields = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    return {k: v[-1] for k, v in fields.items()}
+
+
+def csrf_ok(request: Request, data: dict[str, str]) -> bool:
+    runtime: Runtime = request.app.state.runtime
+    cookie = request.cookies.get(csrf.COOKIE)
+    return csrf.valid(runtime.settings.signing_key, cookie, data.get(csrf.FIELD), runtime.clock())
+
+
+def form_values(data: dict[str, str]) -> dict[str, Any]:
+    """Browser fields -> ApplicationForm input: empty optional fields are absent, checkboxes booleans."""
+    values: dict[str, Any] = {k: v for k, v in data.items() if k in EDITABLE_FIELDS and v.strip() != ""}
+    for name in BOOLEAN_FIELDS:
+        values[name] = name in data
+    return values
+
+
+def expired_page(request: Request, language: str, error: InvalidToken | NotFound) -> HTMLResponse:
+    texts = Texts(language)
+    if isinstance(error, InvalidToken) and "expired" in error.reason:
+        return page(request, language, "message.html", 410, title=texts("This link has expired."), body="")
+    return page(request, language, "message.html", 404, title=texts("This link is not valid."), body="")
+
+
+def lang_of(request: Request, fallback: str | None = None) -> str:
+    return words.language_of(request.query_params.get("lang") or fallback, request.headers.get("accept-language"))
+
+
+@router.get("/calls/{slug}/apply", response_class=HTMLResponse)
+async def application_form(slug: str, request: Request, runtime: RuntimeDep) -> Response:
+    language = lang_of(request)
+    async with runtime.pool.acquire() as conn:
+        call = await calls.get_call(conn, slug)
+    if call is None:
+        return page(request, language, "message.html", 404, title=Texts(language)("This call does not exist."), body="")
+    return page(
+        request, language, "apply.html", call=call, values={"language": language}, errors={}, now=runtime.clock()
+    )
+
+
+@router.post("/calls/{slug}/apply", response_class=HTMLResponse)
+async def submit_form(slug: str, request: Request, runtime: RuntimeDep) -> Response:
+    data = await posted(request)
+    language = lang_of(request)
+    texts = Texts(language)
+    async with runtime.pool.acquire() as conn:
+        call = await calls.get_call(conn, slug)
+    if call is None:
+        return page(request, language, "message.html", 404, title=texts("This call does not exist."), body="")
+    context = dict(call=call, values=data, now=runtime.clock())
+    if not csrf_ok(request, data):
+        expired = texts("Your session expired. Please check your answers and send the form again.")
+        return page(request, language, "apply.html", 403, errors={"_form": expired}, **context)
+    try:
+        form = ApplicationForm(**form_values(data))
+    except ValidationError as error:
+        return page(request, language, "apply.html", 422, errors=field_errors(error, texts), **context)
+    consent = words.consent_text(texts, runtime.settings.rejected_retention_days)
+    try:
+        await applicant.submit(runtime, slug, form, consent)
+    except CallNotOpen as closed:
+        message = words.call_not_open(texts, closed.not_yet_open, closed.when, form.timezone)
+        return page(request, language, "apply.html", 409, errors={"_form": message}, **context)
+    except DuplicateApplication:
+        message = words.already_applied(texts, form.city, form.country)
+        return page(request, language, "apply.html", 409, errors={"_form": message}, duplicate=True, **context)
+    return RedirectResponse(f"/calls/{slug}/received?lang={language}", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/calls/{slug}/received", response_class=HTMLResponse)
+async def received(slug: str, request: Request, runtime: RuntimeDep) -> Response:
+    language = lang_of(request)
+    async with runtime.pool.acquire() as conn:
+        call = await calls.get_call(conn, slug)
+    if call is None:
+        return page(request, language, "message.html", 404, title=Texts(language)("This call does not exist."), body="")
+    return page(request, language, "received.html", call=call)
+
+
+@router.post("/calls/{slug}/link-request", response_class=HTMLResponse)
+async def link_request(slug: str, request: Request, runtime: RuntimeDep) -> Response:
+    data = await posted(request)
+    language = lang_of(request)
+    texts = Texts(language)
+    if csrf_ok(request, data):
+        await applicant.resend_link(runtime, slug, data.get("city", "").strip(), data.get("country", "").strip())
+    body = texts("If this city has applied, its contact person will receive the link by email in a moment.")
+    return page(request, language, "message.html", title=texts("Link requested"), body=body)
+
+
+async def _edit_page(request: Request, token: str, runtime: Runtime, **extra: Any) -> Response:
+    try:
+        opened = await applicant.open_by_token(runtime, token)
+    except (InvalidToken, NotFound) as error:
+        return expired_page(request, lang_of(request), error)
+    language = lang_of(request, opened.application.form.language)
+    values = extra.pop("values", None) or opened.application.form.answers()
+    return page(
+        request,
+        language,
+        "application.html",
+        extra.pop("code", 200),
+        opened=opened,
+        call=opened.call,
+        values=values,
+        errors=extra.pop("errors", {}),
+        until=edit_deadline(opened.application, opened.call),
+        now=runtime.clock(),
+        **extra,
+    )
+
+
+@router.get("/applications/{token}", response_class=HTMLResponse)
+async def view_application(token: str, request: Request, runtime: RuntimeDep) -> Response:
+    return await _edit_page(request, token, runtime)
+
+
+@router.post("/applications/{token}", response_class=HTMLResponse)
+async def edit_application(token: str, request: Request, runtime: RuntimeDep) -> Response:
+    data = await posted(request)
+    texts = Texts(lang_of(request))
+    if not csrf_ok(request, data):
+        expired = texts("Your session expired. Please check your answers and send the form again.")
+        return await _edit_page(request, token, runtime, values=data, errors={"_form": expired}, code=403)
+    try:
+        form = ApplicationForm(**form_values(data))
+        await applicant.edit(runtime, token, form)
+    except ValidationError as error:
+        return await _edit_page(request, token, runtime, values=data, errors=field_errors(error, texts), code=422)
+    except (InvalidToken, NotFound) as error:
+        return expired_page(request, texts.language, error)
+    except NotEditable:
+        message = texts("This application can no longer be changed.")
+        return await _edit_page(request, token, runtime, errors={"_form": message}, code=409)
+    except DuplicateApplication:
+        message = words.already_applied(texts, data.get("city", ""), data.get("country", ""))
+        return await _edit_page(request, token, runtime, values=data, errors={"_form": message}, code=409)
+    return await _edit_page(request, token, runtime, saved=True)
+
+
+@router.post("/applications/{token}/withdraw", response_class=HTMLResponse)
+async def withdraw_application(token: str, request: Request, runtime: RuntimeDep) -> Response:
+    data = await posted(request)
+    texts = Texts(lang_of(request))
+    if not csrf_ok(request, data) or "confirm" not in data:
+        message = texts("Please tick the box to confirm the withdrawal.")
+        return await _edit_page(request, token, runtime, errors={"_withdraw": message}, code=422)
+    try:
+        await applicant.withdraw_by_token(runtime, token)
+    except (InvalidToken, NotFound) as error:
+        return expired_page(request, texts.language, error)
+    except (NotEditable, Refused):
+        message = texts("This application can no longer be changed.")
+        return await _edit_page(request, token, runtime, errors={"_withdraw": message}, code=409)
+    body = texts("Your application has been withdrawn.")
+    return page(request, texts.language, "message.html", title=texts("Application withdrawn"), body=body)
+
+
+@router.get("/cities/signup/{token}", response_class=HTMLResponse)
+async def signup_page(token: str, request: Request, runtime: RuntimeDep) -> Response:
+    try:
+        city = await city_flow.city_by_token(runtime, token)
+    except (InvalidToken, NotFound) as error:
+        return expired_page(request, lang_of(request), error)
+    language = lang_of(request, city.languages[0])
+    return page(request, language, "signup.html", city=city, errors={})
+
+
+@router.post("/cities/signup/{token}", response_class=HTMLResponse)
+async def signup_confirm(token: str, request: Request, runtime: RuntimeDep) -> Response:
+    data = await posted(request)
+    try:
+        city = await city_flow.city_by_token(runtime, token)
+    except (InvalidToken, NotFound) as error:
+        return expired_page(request, lang_of(request), error)
+    language = lang_of(request, city.languages[0])
+    texts = Texts(language)
+    if not csrf_ok(request, data) or "accept_terms" not in data:
+        errors = {"accept_terms": texts("Please accept the terms to confirm the sign-up.")}
+        return page(request, language, "signup.html", 422, city=city, errors=errors)
+    city = await city_flow.sign_up(runtime, city.id)
+    return page(request, language, "signup.html", city=city, errors={})

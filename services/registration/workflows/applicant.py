@@ -1,0 +1,172 @@
+"""What applicants do: submit, ask for their link again, view, edit, withdraw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+
+from services.registration.domain import messages
+from services.registration.domain.applications import (
+    Application,
+    ApplicationForm,
+    NotEditable,
+    edit_deadline,
+    ensure_editable,
+    new_application,
+    update_application,
+)
+from services.registration.domain.applications import withdraw as withdraw_application
+from services.registration.domain.calls import Call
+from services.registration.domain.review import IllegalCommand, Status, board_of
+from services.registration.emit import emit
+from services.registration.links import Links
+from services.registration.storage import applications, audit, calls, cities
+from services.registration.workflows.errors import NotFound, Refused
+from services.registration.workflows.selection import offer_place
+from shared.logs import correlation_id
+from shared.runtime import Runtime
+
+APPLICANT = "applicant"
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An application opened through its edit link."""
+
+    application: Application
+    call: Call
+    editable: bool
+    token: str
+
+
+async def call_or_404(conn: asyncpg.Connection, slug: str, *, lock: bool = False) -> Call:
+    call = await calls.get_call(conn, slug, lock=lock)
+    if call is None:
+        raise NotFound(f"call {slug!r}")
+    return call
+
+
+async def submit(runtime: Runtime, slug: str, form: ApplicationForm, consent_text: str) -> tuple[Application, Call]:
+    """CallNotOpen, applications.DuplicateApplication or NotFound when refused; nothing is written then."""
+    now = runtime.clock()
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        call = await call_or_404(conn, slug)
+        application = new_application(
+            call,
+            form,
+            now=now,
+            application_id=runtime.new_id(),
+            contact_person_id=runtime.new_id(),
+            consent_text=consent_text,
+        )
+        await applications.insert_application(conn, application, correlation_id.get() or "")
+        edit_url = Links(runtime.settings).edit(application.id, edit_deadline(application, call))
+        await emit(conn, messages.submitted(application, call, edit_url), key=str(application.id), now=now)
+        await audit.record(
+            conn, at=now, actor=APPLICANT, action="application.submitted", subject=str(application.id),
+            details={"city": form.city, "country": form.country}, correlation_id=correlation_id.get(),
+        )  # fmt: skip
+    return application, call
+
+
+async def resend_link(runtime: Runtime, slug: str, city: str, country: str) -> None:
+    """Mail the edit link to the application's own contact; silent whatever happens (reveals nothing)."""
+    now = runtime.clock()
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        application = await applications.find_by_city(conn, slug, city, country.upper())
+        call = await calls.get_call(conn, slug)
+        if application is None or call is None:
+            return
+        try:
+            ensure_editable(application, call, now)
+        except NotEditable:
+            return
+        until = edit_deadline(application, call)
+        url = Links(runtime.settings).edit(application.id, until)
+        await emit(conn, messages.edit_link(application, call, now, url, until), key=str(application.id), now=now)
+        await audit.record(
+            conn, at=now, actor="anonymous", action="application.link_resent", subject=str(application.id),
+            correlation_id=correlation_id.get(),
+        )  # fmt: skip
+
+
+async def _by_token(conn: asyncpg.Connection, runtime: Runtime, token: str, *, lock: bool) -> tuple[Application, Call]:
+    """shared.signing.InvalidToken for a bad or expired link. `lock` takes the call, then the
+    application (the order staff commands use), so that edits and review commands serialise."""
+    application_id = Links(runtime.settings).application_of(token, runtime.clock())
+    application = await applications.get_application(conn, application_id)
+    if application is None or application.erased_at is not None:
+        raise NotFound("application")
+    call = await call_or_404(conn, application.call_slug, lock=lock)
+    if lock:
+        application = await applications.get_application(conn, application_id, lock=True)
+    return application, call
+
+
+async def open_by_token(runtime: Runtime, token: str) -> Opened:
+    async with runtime.pool.acquire() as conn:
+        application, call = await _by_token(conn, runtime, token, lock=False)
+    try:
+        ensure_editable(application, call, runtime.clock())
+        editable = True
+    except NotEditable:
+        editable = False
+    return Opened(application, call, editable, token)
+
+
+async def edit(runtime: Runtime, token: str, form: ApplicationForm) -> Application:
+    """NotEditable, DuplicateApplication (the new city name is taken) or InvalidToken when refused."""
+    now = runtime.clock()
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        application, call = await _by_token(conn, runtime, token, lock=True)
+        answered = application.status == Status.MORE_INFO_REQUESTED
+        changed_application, changed = update_application(application, call, form, now)
+        await applications.save_application(conn, changed_application)
+        until = edit_deadline(changed_application, call)
+        url = Links(runtime.settings).edit(application.id, max(until, edit_deadline(application, call)))
+        payload = messages.updated(changed_application, call, changed, url, until, answered)
+        await emit(conn, payload, key=str(application.id), now=now)
+        await audit.record(
+            conn, at=now, actor=APPLICANT, action="application.updated", subject=str(application.id),
+            details={"changed": list(changed), "answered_more_information": answered},
+            correlation_id=correlation_id.get(),
+        )  # fmt: skip
+    return changed_application
+
+
+async def withdraw(runtime: Runtime, application_id: UUID, actor: str = APPLICANT) -> UUID | None:
+    """Withdraw (NotEditable when too late); returns the application promoted to the freed place, if any."""
+    now = runtime.clock()
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        application = await applications.get_application(conn, application_id)
+        if application is None:
+            raise NotFound("application")
+        call = await call_or_404(conn, application.call_slug, lock=True)
+        application = await applications.get_application(conn, application_id, lock=True)
+        was_selected = application.status == Status.SELECTED
+        gone = withdraw_application(application, call, now)
+        try:
+            board, promoted = board_of(call.quota, await applications.board_entries(conn, call.slug)).withdraw(
+                application.id
+            )
+        except IllegalCommand as refused:
+            raise Refused(refused.code, str(refused)) from None
+        await applications.save_application(conn, gone)
+        if was_selected:
+            await cities.drop_pending_city(conn, application.id)
+        await emit(conn, messages.withdrawn(gone, call, was_selected), key=str(application.id), now=now)
+        await audit.record(
+            conn, at=now, actor=actor, action="application.withdrawn", subject=str(application.id),
+            details={"was": application.status.value}, correlation_id=correlation_id.get(),
+        )  # fmt: skip
+        if promoted is not None:
+            await offer_place(conn, runtime, call, promoted, board.entries[promoted], replaces=gone.form.city, now=now)
+    return promoted
+
+
+async def withdraw_by_token(runtime: Runtime, token: str) -> UUID | None:
+    async with runtime.pool.acquire() as conn:
+        application, _ = await _by_token(conn, runtime, token, lock=False)
+    return await withdraw(runtime, application.id)

@@ -1,0 +1,19 @@
+"""What a workflow refuses, for the HTTP layers to word (JSON detail or a page in the user's language)."""
+
+from __future__ import annotations
+
+
+class NotFound(Exception):
+    """An unknown call, application or city; `what` names it."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class Refused(Exception):
+    """A valid request the rules refuse (409); `code` is stable, the message explains in English."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code

@@ -1,0 +1,211 @@
+"""Staff review and selection: moves, scores, staged decisions, release, and the freed-place offer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+
+from services.registration.domain import messages
+from services.registration.domain.applications import Application, edit_deadline
+from services.registration.domain.calls import Call
+from services.registration.domain.cities import City, city_from_selection
+from services.registration.domain.review import Board, Entry, IllegalCommand, Status, board_of
+from services.registration.domain.scoring import (
+    Review,
+    ReviewInput,
+    average_score,
+    check_scores,
+    ranking,
+    weighted_score,
+)
+from services.registration.emit import emit
+from services.registration.links import Links
+from services.registration.storage import applications, audit, calls, cities, reviews
+from services.registration.workflows.errors import NotFound, Refused
+from shared.auth import StaffMember
+from shared.logs import correlation_id
+from shared.runtime import Runtime
+
+SIGNUP_VALIDITY = timedelta(days=60)
+DEFAULT_MORE_INFO_DAYS = 14
+
+
+async def _locked(conn: asyncpg.Connection, application_id: UUID) -> tuple[Application, Call, Board]:
+    """The application, its call (locked: one review command per call at a time) and the call's board."""
+    application = await applications.get_application(conn, application_id)
+    if application is None:
+        raise NotFound("application")
+    call = await calls.get_call(conn, application.call_slug, lock=True)
+    board = board_of(call.quota, await applications.board_entries(conn, call.slug))
+    return await applications.get_application(conn, application_id), call, board
+
+
+async def _log(conn, now, who: StaffMember, action: str, subject: str, reason: str | None = None, **details) -> None:
+    await audit.record(
+        conn, at=now, actor=f"{who.role}:{who.name}", action=action, subject=subject, reason=reason,
+        details=details, correlation_id=correlation_id.get(),
+    )  # fmt: skip
+
+
+def _refused(error: IllegalCommand) -> Refused:
+    return Refused(error.code, str(error))
+
+
+async def move(runtime: Runtime, application_id: UUID, target: Status, who: StaffMember, reason: str | None) -> Entry:
+    now = runtime.clock()
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        application, _, board = await _locked(conn, application_id)
+        try:
+            entry = board.move(application_id, target).entries[application_id]
+        except IllegalCommand as error:
+            raise _refused(error) from None
+        await applications.save_entry(conn, application_id, entry, now)
+        await _log(conn, now, who, "review.moved", str(application_id), reason, to=target.value)
+    return entry
+
+
+async def request_more_information(
+    runtime: Runtime, application_id: UUID, message: str, days: int, who: StaffMember
+) -> Application:
+    """Ask the applicant; their edit link works again until the answer is due."""
+    now = runtime.clock()
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        application, call, board = await _locked(conn, application_id)
+        try:
+            entry = board.move(application_id, Status.MORE_INFO_REQUESTED).entries[application_id]
+        except IllegalCommand as error:
+            raise _refused(error) from None
+        asking = replace(application, status=entry.status, staged_decision=entry.staged, updated_at=now)
+        asking = replace(asking, more_info_until=now + timedelta(days=days))
+        await applications.save_application(conn, asking)
+        url = Links(runtime.settings).edit(application_id, edit_deadline(asking, call))
+        payload = messages.more_information(asking, call, message, who.name, now, url)
+        await emit(conn, payload, key=str(application_id), now=now)
+        await _log(conn, now, who, "review.more_information_requested", str(application_id), message, days=days)
+    return asking
+
+
+async def score(runtime: Runtime, application_id: UUID, scored: ReviewInput, who: StaffMember) -> float:
+    """Record (or replace) this reviewer's scores; returns their weighted score."""
+    now = runtime.clock()
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        application = await applications.get_application(conn, application_id)
+        if application is None:
+            raise NotFound("application")
+        call = await calls.get_call(conn, application.call_slug)
+        try:
+            check_scores(scored.scores, call.criteria)
+        except ValueError as error:
+            raise Refused("scores", str(error)) from None
+        await reviews.save_review(conn, Review(application_id, who.name, scored.scores, scored.comment, now))
+        everyone = await reviews.reviews_of(conn, application_id)
+        own = weighted_score(scored.scores, call.criteria)
+        average = average_score(everyone, call.criteria)
+        payload = messages.reviewed(application, call, who.name, now, own, average, len(everyone))
+        await emit(conn, payload, key=str(application_id), now=now)
+        await _log(conn, now, who, "review.scored", str(application_id), None, scores=scored.scores, weighted=own)
+    return own
+
+
+async def stage(
+    runtime: Runtime, application_id: UUID, decision: Status | None, who: StaffMember, reason: str | None
+) -> Entry:
+    """Stage a decision (None: unstage). Nothing is told to anyone until release."""
+    now = runtime.clock()
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        _, _, board = await _locked(conn, application_id)
+        try:
+            board = board.stage(application_id, decision) if decision else board.unstage(application_id)
+        except IllegalCommand as error:
+            raise _refused(error) from None
+        entry = board.entries[application_id]
+        await applications.save_entry(conn, application_id, entry, now)
+        decided = decision.value if decision else None
+        await _log(conn, now, who, "decision.staged", str(application_id), reason, decision=decided)
+    return entry
+
+
+async def call_ranking(conn: asyncpg.Connection, call: Call) -> tuple[list[UUID], dict[UUID, float | None]]:
+    every = await applications.list_applications(conn, call.slug)
+    by_application = await reviews.reviews_of_call(conn, call.slug)
+    scores = {a.id: average_score(by_application.get(a.id, []), call.criteria) for a in every}
+    return ranking(scores, {a.id: a.submitted_at for a in every}), scores
+
+
+async def release(runtime: Runtime, slug: str, who: StaffMember) -> list[tuple[UUID, Status]]:
+    """Every staged decision of the call at once; each applicant gets their DecisionReleased."""
+    now = runtime.clock()
+    released_now = []
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        call = await calls.get_call(conn, slug, lock=True)
+        if call is None:
+            raise NotFound(f"call {slug!r}")
+        order, _ = await call_ranking(conn, call)
+        try:
+            board, released = board_of(call.quota, await applications.board_entries(conn, slug)).release(order)
+        except IllegalCommand as error:
+            raise _refused(error) from None
+        for outcome in released:
+            application = await applications.get_application(conn, outcome.application_id, lock=True)
+            decided = replace(
+                application,
+                status=outcome.decision,
+                staged_decision=None,
+                waitlist_position=outcome.waitlist_position,
+                released_at=now,
+                updated_at=now,
+            )
+            await applications.save_application(conn, decided)
+            signup = {}
+            if outcome.decision == Status.SELECTED:
+                city = await _associated_city(conn, runtime, decided)
+                expires = now + SIGNUP_VALIDITY
+                signup = dict(city_id=city.id, signup_url=Links(runtime.settings).signup(city.id, expires))
+                signup["signup_expires_at"] = expires
+            await emit(conn, messages.decision(decided, call, now, **signup), key=str(decided.id), now=now)
+            released_now.append((decided.id, outcome.decision))
+        await _log(
+            conn, now, who, "decision.released", slug, None, decisions={str(a): d.value for a, d in released_now}
+        )
+    return released_now
+
+
+async def _associated_city(conn: asyncpg.Connection, runtime: Runtime, application: Application) -> City:
+    """The city awaiting its sign-up, created once per selected application."""
+    existing = await cities.find_city(conn, application.form.city, application.form.country)
+    if existing is not None:
+        return existing
+    city = city_from_selection(application, city_id=runtime.new_id())
+    await cities.save_city(conn, city)
+    return city
+
+
+async def offer_place(
+    conn: asyncpg.Connection,
+    runtime: Runtime,
+    call: Call,
+    application_id: UUID,
+    entry: Entry,
+    replaces: str,
+    now: datetime,
+) -> None:
+    """The next waitlisted city takes a freed place (in the withdrawal's transaction)."""
+    application = await applications.get_application(conn, application_id, lock=True)
+    selected = replace(application, status=entry.status, waitlist_position=None, updated_at=now, released_at=now)
+    await applications.save_application(conn, selected)
+    city = await _associated_city(conn, runtime, selected)
+    expires = now + SIGNUP_VALIDITY
+    url = Links(runtime.settings).signup(city.id, expires)
+    await emit(
+        conn,
+        messages.place_offered(selected, call, now, replaces, city.id, url, expires),
+        key=str(application_id),
+        now=now,
+    )
+    await audit.record(
+        conn, at=now, actor="system", action="decision.place_offered", subject=str(application_id),
+        details={"replaces": replaces}, correlation_id=correlation_id.get(),
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""All SQL of the scheduling service, one module per table group; nothing else touches the database."""

@@ -1,0 +1,132 @@
+"""iCalendar (RFC 5545) text, written once for every service (feeds, invitations, cancellations).
+
+Times are written in UTC (`...Z`), which every client converts to the reader's zone and which avoids
+VTIMEZONE blocks. An update keeps the UID and raises SEQUENCE; a cancellation is METHOD:CANCEL with
+STATUS:CANCELLED. Lines are folded at 75 octets and text is escaped as the RFC requires. Pure: the
+stamp time (DTSTAMP) is passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+PRODUCT_ID = "-//Efus//PACTESUR 2//EN"
+Method = Literal["PUBLISH", "REQUEST", "CANCEL"]
+PartStat = Literal["NEEDS-ACTION", "ACCEPTED", "DECLINED"]
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    uid: str
+    sequence: int
+    starts_at: datetime
+    ends_at: datetime
+    summary: str
+    location: str
+    description: str = ""
+    status: Literal["TENTATIVE", "CONFIRMED", "CANCELLED"] = "CONFIRMED"
+    organiser: Person | None = None
+    attendee: Person | None = None
+    attendee_partstat: PartStat = "ACCEPTED"
+    attendee_rsvp: bool = False
+    """Whether the attendee is asked to reply (an emailed REQUEST asks, a feed or a CANCEL does not)."""
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class CalendarInvite:
+    """One VEVENT sent to its attendee by email: METHOD REQUEST or CANCEL, `stamp` = DTSTAMP."""
+
+    event: CalendarEvent
+    method: Literal["REQUEST", "CANCEL"]
+    stamp: datetime
+
+
+def calendar(
+    events: Sequence[CalendarEvent],
+    *,
+    stamp: datetime,
+    method: Method = "PUBLISH",
+    name: str | None = None,
+) -> str:
+    """The whole VCALENDAR text (CRLF line ends), `stamp` = DTSTAMP (when it was generated)."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODUCT_ID}", "CALSCALE:GREGORIAN", f"METHOD:{method}"]
+    if name:
+        lines.append(f"X-WR-CALNAME:{escape(name)}")
+    for event in events:
+        lines += _event_lines(event, stamp)
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def build_ics(invite: CalendarInvite) -> str:
+    """The VCALENDAR text of one emailed invitation (or its cancellation)."""
+    return calendar([invite.event], stamp=invite.stamp, method=invite.method)
+
+
+def _event_lines(event: CalendarEvent, stamp: datetime) -> list[str]:
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{escape(event.uid)}",
+        f"SEQUENCE:{event.sequence}",
+        f"DTSTAMP:{utc(stamp)}",
+        f"DTSTART:{utc(event.starts_at)}",
+        f"DTEND:{utc(event.ends_at)}",
+        f"SUMMARY:{escape(event.summary)}",
+        f"LOCATION:{escape(event.location)}",
+        f"STATUS:{event.status}",
+    ]
+    if event.description:
+        lines.append(f"DESCRIPTION:{escape(event.description)}")
+    if event.url:
+        lines.append(f"URL:{event.url}")
+    if event.organiser:
+        lines.append(f"ORGANIZER;CN={_param(event.organiser.name)}:mailto:{event.organiser.email}")
+    if event.attendee:
+        lines.append(
+            f"ATTENDEE;CN={_param(event.attendee.name)};ROLE=REQ-PARTICIPANT;PARTSTAT={event.attendee_partstat};"
+            f"RSVP={'TRUE' if event.attendee_rsvp else 'FALSE'}:mailto:{event.attendee.email}"
+        )
+    lines.append("END:VEVENT")
+    return lines
+
+
+def utc(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("calendar times must be timezone-aware")
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def escape(text: str) -> str:
+    """TEXT escaping (RFC 5545 3.3.11)."""
+    return (
+        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+    )
+
+
+def _param(value: str) -> str:
+    """A parameter value: quoted, without the characters a quoted value may not hold."""
+    return '"' + value.replace('"', "'").replace("\r", " ").replace("\n", " ") + '"'
+
+
+def fold(line: str) -> str:
+    """Split a content line into chunks of at most 75 octets, never inside a UTF-8 character."""
+    out, current = [], b""
+    for char in line:
+        encoded = char.encode()
+        limit = 75 if not out else 74
+        if len(current) + len(encoded) > limit:
+            out.append(current.decode())
+            current = b""
+        current += encoded
+    out.append(current.decode())
+    return "\r\n ".join(out)

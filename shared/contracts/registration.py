@@ -1,0 +1,298 @@
+"""Registration's events: calls, applications, cities and their contacts, erasure (topic
+`topics.REGISTRATION`).
+
+They carry everything an email needs (recipient, language, timezone, call titles in every language
+and in the recipient's, links, UTC dates), so no service ever queries another.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, EmailStr, Field
+
+from shared import topics
+from shared.contracts.common import (
+    EU_LANGUAGES,
+    CityRole,
+    Contact,
+    CountryCode,
+    Decision,
+    EuLanguage,
+    LanguageCode,
+    Name,
+    Text,
+    TimeZone,
+    Titles,
+    Url,
+    person_id_for_email,
+)
+from shared.events import Payload
+
+
+class _RegistrationPayload(Payload):
+    """Every registration event goes to registration's topic."""
+
+    TOPIC = topics.REGISTRATION.name
+
+
+# --- Calls -------------------------------------------------------------------------------------
+
+
+class CallOpened(_RegistrationPayload):
+    """A call for expressions of interest was created or (re)scheduled (key: call slug)."""
+
+    TYPE = "CallOpened"
+    VERSION = 1
+
+    call_id: Name = Field(description="the call's slug")
+    call_titles: Titles
+    call_descriptions: dict[EuLanguage, Text]
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime
+    call_timezone: TimeZone
+    quota: int = Field(ge=1, description="how many cities will be selected")
+    form_url: Url = Field(description="the public application form")
+
+
+class CallClosed(_RegistrationPayload):
+    """The application deadline of a call passed (key: call slug)."""
+
+    TYPE = "CallClosed"
+    VERSION = 1
+
+    call_id: Name
+    call_titles: Titles
+    closed_at: AwareDatetime
+    call_timezone: TimeZone
+    applications: int = Field(ge=0, description="applications received and not withdrawn")
+
+
+# --- Applications ------------------------------------------------------------------------------
+
+
+class ApplicationSubmitted(_RegistrationPayload):  # v1: the name stays, so that its published schema is unchanged
+    """v1, kept so that events already on the topic stay readable; upcast to v2 by parse_event()."""
+
+    TYPE = "ApplicationSubmitted"
+    VERSION = 1
+
+    application_id: UUID
+    call_id: Name
+    call_title: Name
+    city: Name
+    country: CountryCode
+    contact_name: Name
+    contact_email: EmailStr
+    language: LanguageCode
+    motivation: Text
+    submitted_at: datetime
+    closes_at: datetime
+    timezone: Name
+
+
+ApplicationSubmittedV1 = ApplicationSubmitted
+
+
+class ApplicationSubmitted(_RegistrationPayload):  # noqa: F811 - v2 takes the name over from v1
+    """A city applied to a call for expressions of interest (key: application id).
+
+    v2 keeps every v1 field with its meaning: `call_title` is in the applicant's `language` and
+    `timezone` is where dates are shown to the applicant (in v1, always the call's timezone).
+    """
+
+    TYPE = "ApplicationSubmitted"
+    VERSION = 2
+
+    application_id: UUID
+    call_id: Name
+    call_title: Name
+    city: Name
+    country: CountryCode
+    contact_name: Name
+    contact_email: EmailStr
+    language: LanguageCode
+    motivation: Text
+    submitted_at: AwareDatetime
+    closes_at: AwareDatetime
+    timezone: Name
+    call_titles: Titles
+    call_timezone: Name
+    region: Name | None = None
+    population: int | None = Field(default=None, ge=0)
+    contact_person_id: UUID
+    contact_role: Name | None = None
+    edit_url: Url | None = Field(
+        default=None, description="signed link to view/edit/withdraw, valid until closes_at (None only in upcast v1)"
+    )
+
+
+class _ApplicationEvent(_RegistrationPayload):
+    """What every later application event repeats, so that its email needs nothing else."""
+
+    application_id: UUID
+    call_id: Name
+    call_titles: Titles
+    call_title: Name = Field(description="the call's title in the recipient's language")
+    call_timezone: TimeZone
+    city: Name
+    country: CountryCode
+    recipient: Contact = Field(description="the application's official contact")
+
+
+class ApplicationUpdated(_ApplicationEvent):
+    """The applicant changed their application through the edit link (key: application id)."""
+
+    TYPE = "ApplicationUpdated"
+    VERSION = 1
+
+    updated_at: AwareDatetime
+    changed_fields: tuple[Name, ...]
+    edit_url: Url
+    editable_until: AwareDatetime
+    answers_more_information_request: bool = Field(
+        description="True when this update answers a 'more information requested' message"
+    )
+
+
+class ApplicationWithdrawn(_ApplicationEvent):
+    """The applicant withdrew (key: application id). `was_selected`: a place is free again."""
+
+    TYPE = "ApplicationWithdrawn"
+    VERSION = 1
+
+    withdrawn_at: AwareDatetime
+    was_selected: bool
+
+
+class EditLinkRequested(_ApplicationEvent):
+    """Someone asked for the edit link again (e.g. after a duplicate submission): it goes only to the
+    application's own contact, never in the HTTP answer (key: application id)."""
+
+    TYPE = "EditLinkRequested"
+    VERSION = 1
+
+    requested_at: AwareDatetime
+    edit_url: Url
+    editable_until: AwareDatetime
+
+
+class MoreInformationRequested(_ApplicationEvent):
+    """Staff asked the applicant for more information; editing is open again (key: application id)."""
+
+    TYPE = "MoreInformationRequested"
+    VERSION = 1
+
+    message: Text = Field(description="staff's question, as written (usually English)")
+    requested_by: Name
+    requested_at: AwareDatetime
+    respond_by: AwareDatetime
+    edit_url: Url = Field(description="signed link valid until respond_by")
+
+
+class ApplicationReviewed(_ApplicationEvent):
+    """A reviewer scored an application (key: application id). For staff; applicants are not told."""
+
+    TYPE = "ApplicationReviewed"
+    VERSION = 1
+
+    reviewer: Name
+    reviewed_at: AwareDatetime
+    reviewer_score: float = Field(ge=1, le=5, description="this reviewer's weighted score")
+    average_score: float = Field(ge=1, le=5, description="weighted score over every review so far")
+    review_count: int = Field(ge=1)
+
+
+class DecisionReleased(_ApplicationEvent):
+    """The decision on one application, released together with all the others of the call."""
+
+    TYPE = "DecisionReleased"
+    VERSION = 1
+
+    decision: Decision
+    released_at: AwareDatetime
+    waitlist_position: int | None = Field(default=None, ge=1, description="for waitlisted: 1 = next in line")
+    city_id: UUID | None = Field(default=None, description="for selected: the new associated city")
+    signup_url: Url | None = Field(default=None, description="for selected: signed link to confirm the sign-up")
+    signup_expires_at: AwareDatetime | None = None
+
+
+class PlaceOffered(_ApplicationEvent):
+    """A selected city withdrew and this waitlisted one takes its place (key: application id)."""
+
+    TYPE = "PlaceOffered"
+    VERSION = 1
+
+    offered_at: AwareDatetime
+    replaces_city: Name
+    city_id: UUID
+    signup_url: Url
+    signup_expires_at: AwareDatetime
+
+
+# --- Cities ------------------------------------------------------------------------------------
+
+
+class _CityEvent(_RegistrationPayload):
+    """A city of the programme with its full contact set (consumers keep a projection of it)."""
+
+    city_id: UUID = Field(description="stable key of the city across services")
+    name: Name
+    country: CountryCode
+    region: Name | None = None
+    role: CityRole
+    languages: tuple[EuLanguage, ...] = Field(min_length=1, description="working languages, preferred first")
+    timezone: TimeZone
+    focal_point: Contact
+    deputy: Contact | None = None
+    other_contacts: tuple[Contact, ...] = ()
+
+
+class CitySignedUp(_CityEvent):
+    """A city joined the programme: consortium member from the seed, or a selected city confirming."""
+
+    TYPE = "CitySignedUp"
+    VERSION = 1
+
+    signed_up_at: AwareDatetime
+    terms_version: Name
+    application_id: UUID | None = Field(default=None, description="the application it was selected from")
+
+
+class ContactChanged(_CityEvent):
+    """A city's contacts were added, changed or removed; carries the full new set (key: city id)."""
+
+    TYPE = "ContactChanged"
+    VERSION = 1
+
+    changed_at: AwareDatetime
+    changed_by: Name = Field(description="staff member's name, or 'focal point'")
+    removed: tuple[Contact, ...] = Field(default=(), description="people no longer contacts of this city")
+
+
+# --- Privacy -----------------------------------------------------------------------------------
+
+
+class PersonErased(_RegistrationPayload):
+    """Erase this person's personal data everywhere (GDPR). Key: person id."""
+
+    TYPE = "PersonErased"
+    VERSION = 1
+
+    person_id: UUID
+    email: EmailStr = Field(description="match on this too: other services may not know the person id")
+    erased_at: AwareDatetime
+    reason: Literal["request", "retention"]
+
+
+def application_submitted_v1_to_v2(old: ApplicationSubmittedV1) -> ApplicationSubmitted:
+    """The upcast of ApplicationSubmitted v1 (see UPCASTS)."""
+    language = old.language if old.language in EU_LANGUAGES else "en"
+    return ApplicationSubmitted(
+        **old.model_dump(),
+        call_titles={language: old.call_title},
+        call_timezone=old.timezone,
+        contact_person_id=person_id_for_email(str(old.contact_email)),
+    )

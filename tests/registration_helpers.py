@@ -1,0 +1,100 @@
+"""Helpers of the registration tests: staff calls, applications, and reading the events in the outbox."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+
+from shared.events import parse_event
+from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+REVIEWER = {"Authorization": f"Bearer {REVIEWER_TOKEN}"}
+
+
+def email() -> str:
+    """An applicant's address no other test uses."""
+    return f"applicant-{uuid.uuid4().hex[:10]}@city.example.eu"
+
+
+def form(email: str, **overrides) -> dict:
+    return {
+        "city": f"Gdańsk {uuid.uuid4().hex[:6]}",
+        "country": "PL",
+        "region": "Pomorskie",
+        "population": 486_000,
+        "contact_name": "Agnieszka Nowak",
+        "contact_role": "Head of municipal police",
+        "contact_email": email,
+        "contact_phone": "+48 58 323 60 00",
+        "language": "pl",
+        "motivation": "The Baltic Sail festival and large concerts in the shipyard.",
+        "experience": "Hostile vehicle mitigation since 2019.",
+        "public_events": "Baltic Sail, St Dominic's Fair",
+        "public_private_cooperation": "Joint exercises with stadium security.",
+        "commit_police_academies": True,
+        "commit_host_exchange": True,
+        "consent": True,
+    } | overrides
+
+
+async def new_call(client: httpx.AsyncClient, *, quota: int = 2, opens=None, closes=None, **extra) -> str:
+    now = datetime.now(UTC)
+    slug = f"test-call-{uuid.uuid4().hex[:8]}"
+    body = {
+        "slug": slug,
+        "title": {"en": "Test call", "fr": "Appel de test", "pl": "Nabór testowy"},
+        "description": {"en": "For tests"},
+        "opens_at": (opens or now - timedelta(days=1)).isoformat(),
+        "closes_at": (closes or now + timedelta(days=30)).isoformat(),
+        "quota": quota,
+    } | extra
+    response = await client.post("/api/v1/staff/calls", json=body, headers=ADMIN)
+    assert response.status_code == 201, response.text
+    return slug
+
+
+async def apply(client: httpx.AsyncClient, slug: str, email: str, **overrides) -> str:
+    response = await client.post(f"/api/v1/calls/{slug}/applications", json=form(email, **overrides))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+async def events(db, event_type: str, key: str) -> list:
+    """The payloads registration enqueued for `key`, oldest first (the outbox keeps published rows a while)."""
+    rows = await db.fetch("SELECT body FROM outbox WHERE key = $1 AND event_type = $2 ORDER BY id", key, event_type)
+    return [parse_event(bytes(r["body"])).payload for r in rows]
+
+
+async def last_event(db, event_type: str, key: str):
+    found = await events(db, event_type, key)
+    assert found, f"no {event_type} for {key}"
+    return found[-1]
+
+
+def token_of(url: str) -> str:
+    return urlsplit(url).path.rsplit("/", 1)[-1]
+
+
+async def staff_move(client: httpx.AsyncClient, application_id: str, *targets: str) -> None:
+    for target in targets:
+        response = await client.post(
+            f"/api/v1/staff/applications/{application_id}/status", json={"status": target}, headers=ADMIN
+        )
+        assert response.status_code == 200, response.text
+
+
+async def stage(client: httpx.AsyncClient, application_id: str, decision: str | None) -> httpx.Response:
+    return await client.put(
+        f"/api/v1/staff/applications/{application_id}/decision",
+        json={"decision": decision, "reason": "panel meeting"},
+        headers=ADMIN,
+    )
+
+
+def json_of(response: httpx.Response) -> dict:
+    return json.loads(response.text)
