@@ -90,3 +90,14 @@ async def test_health_endpoints(stack, service):
         ready = await client.get("/health/ready")
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "checks": {"database": "ok", "kafka": "ok"}}
+
+
+async def test_confirmation_carries_the_private_edit_link(stack, smtp_sink, unique_email):
+    response = await submit(stack, application(unique_email, language="pt"))
+    assert response.status_code == 201
+    [mail] = await smtp_sink.wait_for(lambda m: unique_email in m.rcpt_tos, timeout=30)
+    assert "Com esta ligação privada" in mail.text_body
+    link = next(line for line in mail.text_body.splitlines() if line.startswith("http"))
+    async with httpx.AsyncClient(timeout=10) as client:
+        page = await client.get(link)
+    assert page.status_code == 200 and "Kordelió-Évosmos" in page.text

@@ -25,6 +25,7 @@ _APPLICATION = {
     "submitted_at": SAMPLE_TIME,
     "closes_at": SAMPLE_TIME + timedelta(days=30),
     "timezone": "Europe/Athens",
+    "edit_url": "https://pactesur.efus.eu/applications/sample-token",
 }
 
 _ACTIVITY = {
