@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 CALL = "pactesur-2-associated-cities"
 
 
-def application(prefix: str, n: int) -> dict[str, str]:
+def application(prefix: str, n: int) -> dict[str, object]:
     return {
         "city": f"Bench city {prefix} {n}",
         "country": "BE",
@@ -27,6 +27,7 @@ def application(prefix: str, n: int) -> dict[str, str]:
         "contact_email": f"{prefix}-{n}@bench.example.eu",
         "language": "fr",
         "motivation": "Nous accueillons de grands événements publics chaque été.",
+        "consent": True,
     }
 
 

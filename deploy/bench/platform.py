@@ -108,7 +108,7 @@ def wait_for_confirmations(sink: SmtpSink, prefix: str, expected: int, timeout: 
     while time.monotonic() < deadline:
         arrived = [m for m in sink.messages() if m.rcpt_tos and m.rcpt_tos[0].startswith(prefix + "-")]
         if len(arrived) >= expected:
-            return max(m.received_at.timestamp() for m in arrived)
+            return max((m.received_at.timestamp() for m in arrived), default=time.time())
         time.sleep(0.2)
     return float("nan")
 
