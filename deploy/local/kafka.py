@@ -23,7 +23,7 @@ from typing import Any
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaError
 
-from deploy.local.processes import free_port, kill_child, port_accepts, read_log_tail, start_child, stop_child
+from deploy.local.processes import LocalServer, free_port, port_accepts, read_log_tail, start_child, stop_child
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 KAFKA_DEPLOY_DIR = REPOSITORY_ROOT / "deploy" / "kafka"
@@ -149,7 +149,7 @@ def broker_properties(*, port: int, controller_port: int, log_dir: Path) -> str:
     return "".join(f"{key}={value}\n" for key, value in settings.items())
 
 
-class LocalKafka:
+class LocalKafka(LocalServer):
     """One Kafka broker (KRaft, broker and controller in one JVM) whose data lives in `data_dir`.
 
     Layout of `data_dir`: server.properties (rewritten at each start: the ports may change between
@@ -168,14 +168,6 @@ class LocalKafka:
     @property
     def bootstrap_servers(self) -> str:
         return f"{_HOST}:{self.port}"
-
-    @property
-    def is_running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
 
     def start(self, timeout: float = 90, *, wait: bool = True) -> None:
         """Start the broker and, unless `wait` is False, block until it answers a metadata request.
@@ -211,20 +203,6 @@ class LocalKafka:
             if port_accepts(_HOST, self.port) and await _broker_listed_in_metadata(self.bootstrap_servers):
                 return
             await asyncio.sleep(0.2)
-
-    def stop(self, timeout: float = 20) -> None:
-        """Controlled shutdown (SIGTERM); SIGKILL if the JVM is still there after `timeout` seconds."""
-        if self._process is not None:
-            stop_child(self._process, timeout=timeout)
-
-    def kill(self) -> None:
-        """SIGKILL the JVM, as a crash would (for fault tests); the data stays for a restart."""
-        if self._process is not None:
-            kill_child(self._process)
-
-    def restart(self, timeout: float = 90) -> None:
-        self.stop()
-        self.start(timeout)
 
     def _write_properties(self) -> Path:
         log_dir = self.data_dir / "logs"

@@ -17,7 +17,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from deploy.local.processes import free_port, kill_child, read_log_tail, start_child, stop_child
+from deploy.local.processes import LocalServer, free_port, read_log_tail, start_child
 
 POSTGRES_SUPERUSER = "postgres"
 # PostgreSQL refuses to run as root; as root we run it as this system user (the name the wheel uses).
@@ -38,13 +38,15 @@ def postgres_bin_dir() -> Path:
     return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
 
 
-class LocalPostgres:
+class LocalPostgres(LocalServer):
     """One PostgreSQL server whose files live in `data_dir`: pgdata/ (the cluster) and postgres.log.
 
     fsync stays on by default, since `make run` keeps real data here; tests pass
     `settings={"fsync": "off"}` and the like, given to the server as `-c name=value`.
     The port defaults to a free one chosen once per instance, so `restart()` keeps it.
     """
+
+    stop_signal = signal.SIGINT  # fast shutdown: clients are disconnected, data is flushed
 
     def __init__(self, data_dir: Path, port: int | None = None, settings: dict[str, str] | None = None) -> None:
         self.data_dir = Path(data_dir).resolve()  # absolute: the child runs with data_dir as its cwd
@@ -59,14 +61,6 @@ class LocalPostgres:
     @property
     def url(self) -> str:
         return f"postgresql://{POSTGRES_SUPERUSER}@{_HOST}:{self.port}/postgres"
-
-    @property
-    def is_running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
 
     def start(self, timeout: float = 60) -> None:
         """Create the cluster on first use, start the server and wait until it accepts connections.
@@ -88,20 +82,6 @@ class LocalPostgres:
             user=self.system_user,
         )
         self._wait_accepting_connections(timeout)
-
-    def stop(self, timeout: float = 20) -> None:
-        """Fast shutdown (SIGINT: clients are disconnected, data is flushed); SIGKILL after `timeout`."""
-        if self._process is not None:
-            stop_child(self._process, stop_signal=signal.SIGINT, timeout=timeout)
-
-    def kill(self) -> None:
-        """SIGKILL the server and its backends, as a crash would; the next start runs crash recovery."""
-        if self._process is not None:
-            kill_child(self._process)
-
-    def restart(self, timeout: float = 60) -> None:
-        self.stop()
-        self.start(timeout)
 
     def _server_command(self) -> list[str]:
         options = {"listen_addresses": _HOST, "unix_socket_directories": "", **self.settings}

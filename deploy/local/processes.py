@@ -139,3 +139,38 @@ def read_log_tail(path: Path, lines: int = 40) -> str:
     except FileNotFoundError:
         return ""
     return "\n".join(text.splitlines()[-lines:])
+
+
+class LocalServer:
+    """What every local server process (Kafka, PostgreSQL) does the same way: state, stop, kill, restart.
+
+    Subclasses start `self._process` in `start(timeout)` and say how they like to be stopped.
+    """
+
+    stop_signal: signal.Signals = signal.SIGTERM
+    _process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float) -> None:
+        raise NotImplementedError
+
+    @property
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def stop(self, timeout: float = 20) -> None:
+        """Ask the server to stop with `stop_signal`; SIGKILL if it is still there after `timeout` seconds."""
+        if self._process is not None:
+            stop_child(self._process, stop_signal=self.stop_signal, timeout=timeout)
+
+    def kill(self) -> None:
+        """SIGKILL the server and its children, as a crash would; the data stays for the next start."""
+        if self._process is not None:
+            kill_child(self._process)
+
+    def restart(self, timeout: float = 90) -> None:
+        self.stop()
+        self.start(timeout)
