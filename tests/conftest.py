@@ -16,19 +16,22 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord
 
 from deploy.local.kafka import LocalKafka
 from deploy.local.postgres import LocalPostgres
 from deploy.local.processes import free_port
 from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import SERVICES, ServiceStack, StackConfig
+from shared import topics
 from shared.auth import token_hash
 
 STAFF = ("staff-one@efus.example.eu", "staff-two@efus.example.eu")
@@ -188,3 +191,23 @@ async def db(stack) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(stack.config.database_url, server_settings={"search_path": "registration"})
     yield conn
     await conn.close()
+
+
+async def read_dead_letters(bootstrap: str, wanted: Callable[[ConsumerRecord], bool], count: int, timeout: float = 30):
+    """Records of the dead-letter topic for which `wanted` is true: as soon as `count` are there, or at `timeout`."""
+    consumer = AIOKafkaConsumer(
+        topics.DEAD_LETTER.name,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-{uuid.uuid4()}",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    found: list[ConsumerRecord] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(found) < count and asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            found += [r for records in batch.values() for r in records if wanted(r)]
+    finally:
+        await consumer.stop()
+    return found

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import httpx
 import icalendar
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from deploy.local.kafka import LocalKafka
 from deploy.local.processes import free_port
@@ -30,7 +30,7 @@ from shared.contracts import PersonErased
 from shared.database import create_pool
 from shared.events import new_event
 from shared.settings import load_settings
-from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN, STAFF, STAFF_TOKENS, create_database
+from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN, STAFF, STAFF_TOKENS, create_database, read_dead_letters
 from tests.test_events import submitted_event
 from tests.test_notifications_calendar import confirmed
 
@@ -375,21 +375,5 @@ async def test_invitation_arrives_with_its_calendar(notifications):
 
 
 async def dead_letters(bootstrap: str, needle: bytes, timeout: float = 30) -> list[dict]:
-    consumer = AIOKafkaConsumer(
-        topics.DEAD_LETTER.name,
-        bootstrap_servers=bootstrap,
-        group_id=f"test-{uuid.uuid4()}",
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    found: list[dict] = []
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not found and asyncio.get_running_loop().time() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            for record in (r for records in batch.values() for r in records):
-                if needle in (record.value or b""):
-                    found.append({k: v.decode() for k, v in record.headers} | {"value": record.value})
-    finally:
-        await consumer.stop()
-    return found
+    records = await read_dead_letters(bootstrap, lambda r: needle in (r.value or b""), count=1, timeout=timeout)
+    return [{k: v.decode() for k, v in r.headers} | {"value": r.value} for r in records]

@@ -4,9 +4,10 @@ poison message is dead-lettered with its reason while the consumers carry on."""
 import asyncio
 import uuid
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from shared import topics
+from tests.conftest import read_dead_letters
 from tests.test_events import submitted_event
 
 
@@ -54,22 +55,7 @@ async def test_poison_message_is_dead_lettered_and_consumers_carry_on(stack, smt
 
 
 async def dead_letter_reasons(bootstrap: str, values: set[bytes]) -> list[tuple[str, bytes, str]]:
-    consumer = AIOKafkaConsumer(
-        topics.DEAD_LETTER.name,
-        bootstrap_servers=bootstrap,
-        group_id=f"test-{uuid.uuid4()}",
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    found = []
-    try:
-        deadline = asyncio.get_running_loop().time() + 30
-        while len(found) < 2 * len(values) and asyncio.get_running_loop().time() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            for record in (r for records in batch.values() for r in records):
-                headers = dict(record.headers)
-                if record.value in values:
-                    found.append((headers["dlq.consumer"].decode(), record.value, headers["dlq.reason"].decode()))
-    finally:
-        await consumer.stop()
-    return found
+    records = await read_dead_letters(bootstrap, lambda r: r.value in values, count=2 * len(values))
+    return [
+        (dict(r.headers)["dlq.consumer"].decode(), r.value, dict(r.headers)["dlq.reason"].decode()) for r in records
+    ]
