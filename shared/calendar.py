@@ -107,10 +107,10 @@ def utc(value: datetime) -> str:
 
 
 def escape(text: str) -> str:
-    """TEXT escaping (RFC 5545 3.3.11)."""
-    return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
-    )
+    """TEXT escaping (RFC 5545 3.3.11). A lone CR is a line break too: mail transport turns it into CRLF,
+    which would start a new property (e.g. an injected ATTENDEE)."""
+    escaped = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return escaped.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
 
 
 def _param(value: str) -> str:

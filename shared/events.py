@@ -136,6 +136,9 @@ def _decode(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise EventRejected(f"not JSON: {error}") from None
+    except RecursionError:
+        # A JSON bomb (arrays or objects nested thousands deep) must be rejected, not crash the consumer.
+        raise EventRejected("not JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise EventRejected("not a JSON object")
     return data

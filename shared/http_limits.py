@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.openapi import Answers, detail_answer
+
 MAX_TRACKED_CLIENTS = 10_000
+LIMIT_ANSWERS: Answers = {
+    413: detail_answer("The body is larger than the limit"),
+    429: detail_answer("Too many requests from this client", headers={"Retry-After": {"schema": {"type": "integer"}}}),
+}
+"""What PublicLimits may answer instead of the handler, for the OpenAPI document."""
 
 
 @dataclass

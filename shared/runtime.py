@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
+import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -37,9 +39,11 @@ from shared.kafka import DeadLetters, create_producer, kafka_reachable
 from shared.logs import configure_logging, correlation_id
 from shared.metrics import HttpMetricsMiddleware, ServiceMetrics, metrics_router
 from shared.migrations import apply_migrations
+from shared.openapi import common_answers, document_answers
 from shared.outbox import OutboxRelay, collecting_writes
 from shared.settings import Settings, load_settings
 from shared.topics import Topic, ensure_topics
+from shared.wakeup import NotifyWakeup
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +72,14 @@ class Runtime:
     kafka_connected: asyncio.Event = field(default_factory=asyncio.Event)
     consumer_groups: list[tuple[str, str]] = field(default_factory=list)
     """(group, topic) of every subscriber, for the consumer-lag metric."""
+    _wakeups: dict[str, NotifyWakeup] = field(default_factory=dict)
+
+    def wakeup(self, channel: str) -> NotifyWakeup:
+        """The process's one wakeup of `channel`: a worker waits on it, the code that gives it work
+        in this process pokes it after committing (no NOTIFY needed), other processes NOTIFY."""
+        if channel not in self._wakeups:
+            self._wakeups[channel] = NotifyWakeup(self.settings.dsn, channel)
+        return self._wakeups[channel]
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,7 @@ def create_app(service: Service, settings: Settings) -> FastAPI:
         app.include_router(router)
     for install in service.middleware:
         install(app, settings)
+    document_answers(app, common_answers)
     return app
 
 
@@ -254,13 +267,7 @@ def main(service: Service, argv: Sequence[str] | None = None) -> None:
     settings = load_settings()
     configure_logging(service.name, settings.log_level)
     if command == "serve":
-        uvicorn.run(
-            create_app(service, settings),
-            host=settings.bind_host,
-            port=settings.port_of(service.name),
-            log_config=None,
-            timeout_graceful_shutdown=10,
-        )
+        serve(service, settings)
     elif command == "migrate":
         applied = asyncio.run(apply_migrations(settings.dsn, service.name, service.migrations))
         print(f"{service.name}: {len(applied)} migration(s) applied")
@@ -269,3 +276,35 @@ def main(service: Service, argv: Sequence[str] | None = None) -> None:
     else:
         known = ", ".join(["serve", "migrate", *service.commands])
         raise SystemExit(f"unknown command {command!r}; expected one of: {known}")
+
+
+REPLICA_SERVICE_VARIABLE = "PACTESUR_SERVICE_MODULE"
+
+
+def serve(service: Service, settings: Settings) -> None:
+    """Serve HTTP, consumers and workers in one process, or in SERVICE_PROCESSES processes.
+
+    Several processes share the listening socket (uvicorn's supervisor starts them, restarts one that
+    dies, and stops them on SIGTERM); each is a full replica with its own pool, outbox relay (the relays
+    split the outbox shards), consumers (same group: the partitions are split) and workers (they claim
+    rows with SKIP LOCKED). One Python process uses one core; this is how a service uses more.
+    """
+    options = {
+        "host": settings.bind_host,
+        "port": settings.port_of(service.name),
+        "log_config": None,
+        "timeout_graceful_shutdown": 10,
+    }
+    if settings.service_processes == 1:
+        uvicorn.run(create_app(service, settings), **options)
+        return
+    os.environ[REPLICA_SERVICE_VARIABLE] = f"services.{service.name}.__main__"
+    uvicorn.run("shared.runtime:replica_app", factory=True, workers=settings.service_processes, **options)
+
+
+def replica_app() -> FastAPI:
+    """The app of one replica process started by `serve` (it finds its service by module name)."""
+    service = importlib.import_module(os.environ[REPLICA_SERVICE_VARIABLE]).SERVICE
+    settings = load_settings()
+    configure_logging(service.name, settings.log_level)
+    return create_app(service, settings)

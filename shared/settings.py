@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     registration_port: Port = 8001
     scheduling_port: Port = 8002
     notifications_port: Port = 8003
+    service_processes: int = Field(default=1, ge=1, le=64)
+    """Processes a service runs, sharing its port (each a full replica); one process uses one core."""
     public_rate_limit: int = Field(default=60, ge=0)
     """Requests per minute per client on public forms and APIs (registration); 0 turns it off."""
     rejected_retention_days: int = Field(default=180, ge=0)
@@ -47,6 +49,8 @@ class Settings(BaseSettings):
     """Public base URL of notifications (unsubscribe links); default http://127.0.0.1:NOTIFICATIONS_PORT."""
     notifications_max_send_rate: float = Field(default=20.0, ge=0)
     """Emails per second each notifications process sends at most (relay limits); 0 = unlimited."""
+    notifications_smtp_connections: int = Field(default=4, ge=1, le=32)
+    """SMTP connections each notifications process sends over at once (one recipient always uses the same)."""
     notifications_max_attempts: int = Field(default=8, ge=1)
     """Attempts before a transiently failing email is marked failed and dead-lettered."""
     notifications_retry_base_seconds: float = Field(default=5.0, gt=0)

@@ -46,6 +46,8 @@ def sign(secret: bytes, purpose: str, data: dict[str, Any], *, expires_at: datet
 
 def verify(secret: bytes, purpose: str, token: str, *, now: datetime) -> dict[str, Any]:
     """The signed data, or InvalidToken."""
+    if not token.isascii():  # base64url only; hmac.compare_digest refuses other text with TypeError
+        raise InvalidToken("this link is not valid")
     body, _, mac = token.partition(".")
     if not body or not mac or not hmac.compare_digest(mac, _mac(secret, purpose, body)):
         raise InvalidToken("this link is not valid")

@@ -68,6 +68,8 @@ def test_signed_link_round_trip():
         (lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"), "not valid"),
         (lambda t: "x" + t, "not valid"),
         (lambda t: t.split(".")[0], "not valid"),
+        (lambda t: t + "é", "not valid"),
+        (lambda t: "\udc80" + t, "not valid"),
     ],
 )
 def test_tampered_links_are_refused(mutate, reason):

@@ -30,6 +30,7 @@ from shared.contracts import PersonErased
 from shared.database import create_pool
 from shared.events import new_event
 from shared.settings import load_settings
+from shared.wakeup import NotifyWakeup
 from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN, STAFF, STAFF_TOKENS, create_database, read_dead_letters
 from tests.test_events import submitted_event
 from tests.test_notifications_calendar import confirmed
@@ -309,7 +310,9 @@ async def test_staff_digest_collects_the_day_in_the_staff_language(notifications
     pool = await create_pool(settings.dsn, "notifications")
     try:
         tomorrow = datetime.now(UTC) + timedelta(days=1)
-        worker = DigestWorker(SimpleNamespace(settings=settings, pool=pool, clock=lambda: tomorrow))
+        runtime = SimpleNamespace(settings=settings, pool=pool, clock=lambda: tomorrow)
+        runtime.wakeup = lambda channel: NotifyWakeup(settings.dsn, channel)  # this process has no worker to poke
+        worker = DigestWorker(runtime)
         assert await worker.compose_due() == 1
         assert await worker.compose_due() == 0
     finally:

@@ -17,6 +17,7 @@ from services.notifications.domain import (
     disposition,
     failure_notices,
     is_transient_smtp_code,
+    lane_of,
     message_id,
     next_attempt_at,
 )
@@ -126,6 +127,13 @@ def test_send_pace_spreads_a_burst():
     assert waits == pytest.approx([0, 0.1, 0.2, 0.3, 0.4])
     assert SendPace(rate=10).wait_before_next(NOW + timedelta(seconds=10)) == 0
     assert SendPace(rate=0).wait_before_next(NOW) == 0
+
+
+def test_one_recipient_always_uses_the_same_smtp_lane():
+    assert lane_of("Anna@Riga.lv", 4) == lane_of("anna@riga.lv", 4)
+    lanes = {lane_of(f"person-{n}@city.example.eu", 4) for n in range(100)}
+    assert lanes == {0, 1, 2, 3}
+    assert lane_of("anyone@city.example.eu", 1) == 0
 
 
 def test_failure_notices_go_to_staff_once_and_never_about_a_notice():

@@ -71,7 +71,7 @@ async def test_staged_decisions_quota_release_and_freed_place(client, db):
     incomplete = await client.put(
         f"/api/v1/staff/applications/{first}/review", json={"scores": {"relevance": 5}}, headers=REVIEWER
     )
-    assert incomplete.status_code == 422
+    assert incomplete.status_code == 422 and incomplete.json()["detail"][0]["loc"] == ["body", "scores"]
     assert (await last_event(db, "ApplicationReviewed", first)).review_count == 2
 
     # staging: the quota counts staged selections; nobody is told anything yet

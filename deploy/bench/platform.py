@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from deploy.bench.cpu import CpuMeter
 from deploy.local.kafka import LocalKafka
 from deploy.local.postgres import LocalPostgres
 from deploy.local.processes import free_port
@@ -125,7 +127,9 @@ def count_losses(sink: SmtpSink, prefix: str, expected: int) -> dict[str, int]:
     }
 
 
-def start_system(work: Path) -> tuple[LocalPostgres, LocalKafka, SmtpSink, ServiceStack]:
+def start_system(
+    work: Path, registration_processes: int = 1
+) -> tuple[LocalPostgres, LocalKafka, SmtpSink, ServiceStack]:
     postgres = LocalPostgres(work / "postgres", settings={"max_connections": "200"})
     kafka = LocalKafka(work / "kafka")
     sink = SmtpSink(port=free_port())
@@ -143,6 +147,7 @@ def start_system(work: Path) -> tuple[LocalPostgres, LocalKafka, SmtpSink, Servi
         log_level="WARNING",
         # one client address sends everything, and the sink has no relay limits to respect
         extra_env={"PUBLIC_RATE_LIMIT": "0", "NOTIFICATIONS_MAX_SEND_RATE": "0"},
+        service_env={"registration": {"SERVICE_PROCESSES": str(registration_processes)}},
     )
     stack = ServiceStack(config)
     stack.run_command("registration", "seed")
@@ -151,7 +156,7 @@ def start_system(work: Path) -> tuple[LocalPostgres, LocalKafka, SmtpSink, Servi
 
 
 def measure(args: argparse.Namespace, work: Path) -> dict:
-    postgres, kafka, sink, stack = start_system(work)
+    postgres, kafka, sink, stack = start_system(work, args.registration_processes)
     try:
         url = stack["registration"].url
         results: dict[str, object] = {
@@ -174,6 +179,10 @@ def measure(args: argparse.Namespace, work: Path) -> dict:
         results["intake"] = intake
         wait_for_confirmations(sink, "intake", intake["accepted"], timeout=600)
         sink.clear()
+        meter = CpuMeter(
+            {name: stack[name].process.pid for name in SERVICES} | {"postgresql": postgres.pid, "kafka": kafka.pid}
+        )
+        meter.start()
         burst = run_load(
             url,
             "--mode",
@@ -186,6 +195,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict:
             "burst",
         )
         last = wait_for_confirmations(sink, "burst", burst["accepted"], timeout=600)
+        results["burst_cpu_seconds"] = meter.stop()
         results["burst"] = burst | count_losses(sink, "burst", args.burst)
         results["burst"]["all_delivered_s"] = round(last - burst["started_at"], 2)
         return results
@@ -204,6 +214,12 @@ def summarise(results: dict) -> dict:
     results["end_to_end_per_s"] = end_to_end
     results["end_to_end_ratio"] = end_to_end / slowest
     results["targets"] = TARGETS
+    cpu_ms = {name: seconds * 1000 / burst["accepted"] for name, seconds in results["burst_cpu_seconds"].items()}
+    results["burst_cpu_ms_per_application"] = cpu_ms
+    results["cores"] = os.cpu_count()
+    # If CPU is the only limit, the machine cannot go faster than its cores divided by the CPU one
+    # application costs, summed over every component that handles it.
+    results["cpu_bound_ceiling_per_s"] = results["cores"] * 1000 / sum(cpu_ms.values())
     return results
 
 
@@ -240,6 +256,13 @@ def print_table(results: dict) -> None:
     width = max(len(r[0]) for r in rows)
     for name, value, target in rows:
         print(f"{name:<{width}}  {value:>22}  {target}")
+    print(f"\nCPU per application during the burst ({results['cores']} cores):")
+    for name, ms in sorted(results["burst_cpu_ms_per_application"].items(), key=lambda item: -item[1]):
+        print(f"  {name:<24} {ms:6.2f} ms")
+    total = sum(results["burst_cpu_ms_per_application"].values())
+    print(
+        f"  {'total':<24} {total:6.2f} ms -> CPU-bound ceiling {results['cpu_bound_ceiling_per_s']:.0f} applications/s"
+    )
 
 
 def main() -> None:
@@ -247,6 +270,7 @@ def main() -> None:
     parser.add_argument("--intake-seconds", type=float, default=30)
     parser.add_argument("--burst", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--registration-processes", type=int, default=2, help="SERVICE_PROCESSES of registration")
     parser.add_argument("--out", type=Path, default=Path(".local/bench/platform.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pactesur-bench-") as work:

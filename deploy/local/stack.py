@@ -34,6 +34,8 @@ class StackConfig:
     staff_tokens: str = ""
     log_level: str = "INFO"
     extra_env: dict[str, str] = field(default_factory=dict)
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Variables for one service only, e.g. {"registration": {"SERVICE_PROCESSES": "2"}}."""
 
     def environment(self, service: str) -> dict[str, str]:
         """The process environment of one service: the config contract and nothing inherited from it."""
@@ -52,6 +54,7 @@ class StackConfig:
             **{f"{name.upper()}_PORT": str(port) for name, port in self.ports.items()},
         )
         env.update(self.extra_env)
+        env.update(self.service_env.get(service, {}))
         return env
 
 

@@ -11,7 +11,8 @@ from shared.runtime import Runtime, Service, main
 
 
 def workers(runtime: Runtime):
-    return [DeliveryWorker(runtime, SmtpSender(runtime.settings)).run, DigestWorker(runtime).run]
+    senders = [SmtpSender(runtime.settings) for _ in range(runtime.settings.notifications_smtp_connections)]
+    return [DeliveryWorker(runtime, senders).run, DigestWorker(runtime).run]
 
 
 SERVICE = Service(

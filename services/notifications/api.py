@@ -19,6 +19,7 @@ from services.notifications.routes import STAFF_KINDS
 from services.notifications.samples import sample_context
 from shared.auth import StaffMember, require_role
 from shared.contracts import EU_LANGUAGES
+from shared.openapi import detail_answer
 from shared.runtime import Runtime, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["deliveries"])
@@ -119,7 +120,9 @@ async def list_deliveries(
     )
 
 
-@router.get("/deliveries/{delivery_id}", response_model=DeliveryDetail)
+@router.get(
+    "/deliveries/{delivery_id}", response_model=DeliveryDetail, responses={404: detail_answer("No such delivery")}
+)
 async def get_delivery(delivery_id: int, runtime: RuntimeDep, staff: Reviewer) -> DeliveryDetail:
     row = await storage.get_delivery(runtime.pool, delivery_id)
     if row is None:
@@ -127,7 +130,11 @@ async def get_delivery(delivery_id: int, runtime: RuntimeDep, staff: Reviewer) -
     return DeliveryDetail(**{k: row[k] for k in DeliveryDetail.model_fields})
 
 
-@router.post("/deliveries/{delivery_id}/resend", response_model=Delivery)
+@router.post(
+    "/deliveries/{delivery_id}/resend",
+    response_model=Delivery,
+    responses={409: detail_answer("No such delivery, being sent right now, or erased")},
+)
 async def resend(delivery_id: int, runtime: RuntimeDep, staff: Admin) -> Delivery:
     """Send the same email again (same Message-ID), e.g. after the recipient's mailbox was fixed."""
     row = await storage.resend(runtime.pool, delivery_id, runtime.clock())
@@ -141,7 +148,7 @@ async def templates(staff: Reviewer) -> list[str]:
     return email_templates()
 
 
-@router.get("/templates/{template}/preview", response_model=Preview)
+@router.get("/templates/{template}/preview", response_model=Preview, responses={404: detail_answer("No such template")})
 async def preview(
     template: str, staff: Reviewer, language: Annotated[str, Query(pattern=r"^[a-zA-Z]{2}([-_][a-zA-Z]{2})?$")] = "en"
 ) -> Preview:

@@ -37,5 +37,6 @@ def build(runtime: Runtime) -> Sequence[tuple[Topic, IdempotentConsumer]]:
         log.info("person erased from the delivery log", extra={"rows": erased})
 
     handlers = {payload: record_emails for payload in ROUTES} | {PersonErased: erase_person}
-    consumer = IdempotentConsumer(CONSUMER, runtime.pool, handlers, runtime.dead_letters)
+    wake_delivery = runtime.wakeup(storage.WAKEUP_CHANNEL).poke
+    consumer = IdempotentConsumer(CONSUMER, runtime.pool, handlers, runtime.dead_letters, after_commit=wake_delivery)
     return [(topics.REGISTRATION, consumer), (topics.SCHEDULING, consumer)]

@@ -55,4 +55,6 @@ class DigestWorker:
                 if ids:
                     await storage.mark_digested(conn, [r["id"] for r in rows], ids[0])
                     composed += 1
+        if composed:
+            self.runtime.wakeup(storage.WAKEUP_CHANNEL).poke()
         return composed

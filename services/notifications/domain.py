@@ -7,6 +7,7 @@ Pure: no I/O; the clock and random jitter are passed in. The routing table itsel
 from __future__ import annotations
 
 import hashlib
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Literal
@@ -83,6 +84,11 @@ class SendPace:
         self._at = now
         self._tokens -= 1
         return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+
+def lane_of(recipient: str, lanes: int) -> int:
+    """The SMTP connection a recipient's emails go over: always the same one, so they arrive in order."""
+    return zlib.crc32(recipient.lower().encode()) % lanes
 
 
 def disposition(email: PlannedEmail, preferences: Preferences) -> Disposition:

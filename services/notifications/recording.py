@@ -66,13 +66,17 @@ async def staff_recipients(conn: asyncpg.Connection | asyncpg.Pool, settings: Se
 
 
 async def preferences(conn: asyncpg.Connection, settings: Settings, emails: list[PlannedEmail]) -> Preferences:
-    addresses = [e.recipient.email for e in emails]
+    """Opt-outs of the non-essential emails' recipients and staff's digest choices (essential emails
+    always go, so an event that plans only those, like a confirmation, costs no query here)."""
+    optional = [e for e in emails if not e.essential]
+    staff = tuple(e.recipient.email for e in optional if e.recipient.is_staff)
     digest = {
         (profile.email, kind)
-        for profile in (await storage.staff_profiles(conn, settings.staff_emails)).values()
+        for profile in (await storage.staff_profiles(conn, staff)).values()
         for kind in profile.digest_kinds
     }
-    return Preferences(opted_out=frozenset(await storage.opted_out(conn, addresses)), digest=frozenset(digest))
+    opted_out = await storage.opted_out(conn, [e.recipient.email for e in optional])
+    return Preferences(opted_out=frozenset(opted_out), digest=frozenset(digest))
 
 
 async def record(conn: asyncpg.Connection, settings: Settings, origin: Origin, emails: list[PlannedEmail]) -> list[int]:

@@ -63,7 +63,6 @@ async def add_deliveries(conn: asyncpg.Connection, deliveries: list[NewDelivery]
         )
         if new_id is not None:
             ids.append(new_id)
-    await conn.execute("SELECT pg_notify($1, '')", WAKEUP_CHANNEL)
     return ids
 
 
@@ -125,6 +124,8 @@ class StaffProfile:
 
 
 async def staff_profiles(conn: asyncpg.Connection | asyncpg.Pool, emails: tuple[str, ...]) -> dict[str, StaffProfile]:
+    if not emails:
+        return {}
     rows = await conn.fetch(
         "SELECT email, language, timezone, digest_kinds FROM staff_profiles WHERE email = ANY($1::text[])",
         [e.lower() for e in emails],
@@ -144,6 +145,8 @@ async def save_staff_profile(pool: asyncpg.Pool, profile: StaffProfile) -> None:
 
 
 async def opted_out(conn: asyncpg.Connection | asyncpg.Pool, recipients: list[str]) -> set[tuple[str, str]]:
+    if not recipients:
+        return set()
     rows = await conn.fetch(
         "SELECT recipient, kind FROM opt_outs WHERE recipient = ANY($1::text[])", [r.lower() for r in recipients]
     )

@@ -17,6 +17,7 @@ from shared.signing import InvalidToken, verify
 router = APIRouter(tags=["unsubscribe"])
 PAGE = "_unsubscribe_page.html"
 Token = Annotated[str, Query(min_length=10, max_length=2000)]
+INVALID_LINK = {400: {"description": "The link is not valid, or has expired", "content": {"text/html": {}}}}
 
 
 def _page(language: str, *, done: bool, status: int = 200) -> HTMLResponse:
@@ -28,7 +29,7 @@ def _invalid(reason: str) -> HTMLResponse:
     return HTMLResponse(f"<!DOCTYPE html><p>{reason}</p>", status_code=400)
 
 
-@router.get("/unsubscribe", response_class=HTMLResponse)
+@router.get("/unsubscribe", response_class=HTMLResponse, responses=INVALID_LINK)
 async def confirm_page(token: Token, runtime: Annotated[Runtime, Depends(runtime_of)]) -> HTMLResponse:
     try:
         data = verify(runtime.settings.signing_key, UNSUBSCRIBE_PURPOSE, token, now=runtime.clock())
@@ -37,7 +38,7 @@ async def confirm_page(token: Token, runtime: Annotated[Runtime, Depends(runtime
     return _page(data.get("l", "en"), done=False)
 
 
-@router.post("/unsubscribe", response_class=HTMLResponse)
+@router.post("/unsubscribe", response_class=HTMLResponse, responses=INVALID_LINK)
 async def unsubscribe(token: Token, runtime: Annotated[Runtime, Depends(runtime_of)]) -> HTMLResponse:
     try:
         data = verify(runtime.settings.signing_key, UNSUBSCRIBE_PURPOSE, token, now=runtime.clock())

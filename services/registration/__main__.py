@@ -5,7 +5,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.registration import api_applicant, api_cities, api_staff, consumers, jobs, seed, web, web_staff
-from shared.http_limits import PublicLimits
+from shared.http_limits import LIMIT_ANSWERS, PublicLimits
+from shared.openapi import document_answers
 from shared.runtime import Service, main
 from shared.settings import Settings
 
@@ -26,6 +27,7 @@ def install_limits(app: FastAPI, settings: Settings) -> None:
         rate_per_minute=settings.public_rate_limit,
         max_body_bytes=MAX_PUBLIC_BODY_BYTES,
     )
+    document_answers(app, lambda method, path, operation: LIMIT_ANSWERS if is_public_write(method, path) else {})
 
 
 SERVICE = Service(

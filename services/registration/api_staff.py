@@ -23,6 +23,7 @@ from services.registration.workflows.errors import NotFound, Refused
 from services.registration.workflows.privacy import erase_person
 from shared.auth import StaffMember, require_role
 from shared.logs import correlation_id
+from shared.openapi import detail_answer
 from shared.runtime import Runtime, runtime_of
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"], responses={401: {}, 403: {}})
@@ -31,6 +32,8 @@ Reviewer = Annotated[StaffMember, Depends(require_role("reviewer"))]
 Admin = Annotated[StaffMember, Depends(require_role("admin"))]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{2,79}$")]
+UNKNOWN = {404: detail_answer("No such call or application")}
+REFUSED = {409: {"description": "The rules refuse it: `detail` says why"}}
 
 
 class NewCall(CallSpec):
@@ -87,13 +90,13 @@ async def _save_call(runtime: Runtime, spec: CallSpec, slug: str, who: StaffMemb
     return {"slug": slug}
 
 
-@router.post("/calls", status_code=status.HTTP_201_CREATED)
+@router.post("/calls", status_code=status.HTTP_201_CREATED, responses=REFUSED)
 async def create_call(body: NewCall, runtime: RuntimeDep, who: Admin) -> dict:
     spec = CallSpec.model_validate(body.model_dump(exclude={"slug"}))
     return await _save_call(runtime, spec, body.slug, who, created=True)
 
 
-@router.put("/calls/{slug}")
+@router.put("/calls/{slug}", responses=UNKNOWN)
 async def change_call(slug: str, spec: CallSpec, runtime: RuntimeDep, who: Admin) -> dict:
     return await _save_call(runtime, spec, slug, who, created=False)
 
@@ -115,7 +118,7 @@ def _summary(application, score: float | None, reviewed_by_me: bool, who: StaffM
     }
 
 
-@router.get("/calls/{slug}/applications")
+@router.get("/calls/{slug}/applications", responses=UNKNOWN)
 async def list_applications(
     slug: str,
     runtime: RuntimeDep,
@@ -144,7 +147,7 @@ async def list_applications(
     return {"call": slug, "quota": call.quota, "applications": rows}
 
 
-@router.get("/applications/{application_id}")
+@router.get("/applications/{application_id}", responses=UNKNOWN)
 async def application_detail(application_id: UUID, runtime: RuntimeDep, who: Reviewer) -> dict[str, Any]:
     async with runtime.pool.acquire() as conn:
         application = await applications.get_application(conn, application_id)
@@ -175,7 +178,7 @@ async def application_detail(application_id: UUID, runtime: RuntimeDep, who: Rev
     }
 
 
-@router.post("/applications/{application_id}/status")
+@router.post("/applications/{application_id}/status", responses=UNKNOWN | REFUSED)
 async def move_application(application_id: UUID, body: Move, runtime: RuntimeDep, who: Admin) -> dict:
     try:
         entry = await selection.move(runtime, application_id, Status(body.status), who, body.reason)
@@ -186,7 +189,7 @@ async def move_application(application_id: UUID, body: Move, runtime: RuntimeDep
     return {"status": entry.status.value}
 
 
-@router.post("/applications/{application_id}/more-information")
+@router.post("/applications/{application_id}/more-information", responses=UNKNOWN | REFUSED)
 async def ask_more_information(application_id: UUID, body: MoreInformation, runtime: RuntimeDep, who: Admin) -> dict:
     try:
         asked = await selection.request_more_information(runtime, application_id, body.message, body.days, who)
@@ -197,18 +200,19 @@ async def ask_more_information(application_id: UUID, body: MoreInformation, runt
     return {"status": asked.status.value, "respond_by": asked.more_info_until}
 
 
-@router.put("/applications/{application_id}/review")
+@router.put("/applications/{application_id}/review", responses=UNKNOWN)
 async def score_application(application_id: UUID, body: ReviewInput, runtime: RuntimeDep, who: Reviewer) -> dict:
     try:
         own = await selection.score(runtime, application_id, body, who)
     except NotFound as error:
         raise missing(error) from None
     except Refused as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from None
+        field_error = {"loc": ["body", "scores"], "msg": str(error), "type": "value_error"}
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, [field_error]) from None
     return {"weighted_score": own}
 
 
-@router.put("/applications/{application_id}/decision")
+@router.put("/applications/{application_id}/decision", responses=UNKNOWN | REFUSED)
 async def stage_decision(application_id: UUID, body: StagedDecision, runtime: RuntimeDep, who: Admin) -> dict:
     """Stage (or unstage) a decision; applicants learn it only when decisions are released."""
     decision = Status(body.decision) if body.decision else None
@@ -221,7 +225,7 @@ async def stage_decision(application_id: UUID, body: StagedDecision, runtime: Ru
     return {"status": entry.status.value, "staged_decision": entry.staged.value if entry.staged else None}
 
 
-@router.post("/calls/{slug}/release")
+@router.post("/calls/{slug}/release", responses=UNKNOWN | REFUSED)
 async def release_decisions(slug: str, runtime: RuntimeDep, who: Admin) -> dict:
     try:
         released = await selection.release(runtime, slug, who)
@@ -232,7 +236,7 @@ async def release_decisions(slug: str, runtime: RuntimeDep, who: Admin) -> dict:
     return {"released": [{"id": str(a), "decision": d.value} for a, d in released]}
 
 
-@router.post("/applications/{application_id}/withdrawal")
+@router.post("/applications/{application_id}/withdrawal", responses=UNKNOWN | REFUSED)
 async def withdraw_for_applicant(application_id: UUID, body: Withdrawal, runtime: RuntimeDep, who: Admin) -> dict:
     """Record a withdrawal the applicant asked for by other means (e.g. a selected city declining)."""
     try:
@@ -244,7 +248,9 @@ async def withdraw_for_applicant(application_id: UUID, body: Withdrawal, runtime
     return {"status": "withdrawn", "promoted": str(promoted) if promoted else None}
 
 
-@router.get("/calls/{slug}/export.csv", response_class=Response)
+@router.get(
+    "/calls/{slug}/export.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}} | UNKNOWN
+)
 async def export_csv(slug: str, runtime: RuntimeDep, who: Admin) -> Response:
     """Applications and scores, best first (UTF-8 with BOM, so that spreadsheets read accents right)."""
     async with runtime.pool.acquire() as conn:

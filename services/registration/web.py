@@ -97,6 +97,11 @@ def form_values(data: dict[str, str]) -> dict[str, Any]:
     return values
 
 
+def session_expired(texts: Texts) -> str:
+    """The answer to a form whose CSRF token is missing, wrong or expired (403)."""
+    return texts("Your session expired. Please check your answers and send the form again.")
+
+
 def expired_page(request: Request, language: str, error: InvalidToken | NotFound) -> HTMLResponse:
     texts = Texts(language)
     if isinstance(error, InvalidToken) and "expired" in error.reason:
@@ -131,8 +136,7 @@ async def submit_form(slug: str, request: Request, runtime: RuntimeDep) -> Respo
         return page(request, language, "message.html", 404, title=texts("This call does not exist."), body="")
     context = dict(call=call, values=data, now=runtime.clock())
     if not csrf_ok(request, data):
-        expired = texts("Your session expired. Please check your answers and send the form again.")
-        return page(request, language, "apply.html", 403, errors={"_form": expired}, **context)
+        return page(request, language, "apply.html", 403, errors={"_form": session_expired(texts)}, **context)
     try:
         form = ApplicationForm(**form_values(data))
     except ValidationError as error:
@@ -164,8 +168,9 @@ async def link_request(slug: str, request: Request, runtime: RuntimeDep) -> Resp
     data = await posted(request)
     language = lang_of(request)
     texts = Texts(language)
-    if csrf_ok(request, data):
-        await applicant.resend_link(runtime, slug, data.get("city", "").strip(), data.get("country", "").strip())
+    if not csrf_ok(request, data):
+        return page(request, language, "message.html", 403, title=session_expired(texts), body="")
+    await applicant.resend_link(runtime, slug, data.get("city", "").strip(), data.get("country", "").strip())
     body = texts("If this city has applied, its contact person will receive the link by email in a moment.")
     return page(request, language, "message.html", title=texts("Link requested"), body=body)
 
@@ -202,8 +207,8 @@ async def edit_application(token: str, request: Request, runtime: RuntimeDep) ->
     data = await posted(request)
     texts = Texts(lang_of(request))
     if not csrf_ok(request, data):
-        expired = texts("Your session expired. Please check your answers and send the form again.")
-        return await _edit_page(request, token, runtime, values=data, errors={"_form": expired}, code=403)
+        errors = {"_form": session_expired(texts)}
+        return await _edit_page(request, token, runtime, values=data, errors=errors, code=403)
     try:
         form = ApplicationForm(**form_values(data))
         await applicant.edit(runtime, token, form)
@@ -224,7 +229,9 @@ async def edit_application(token: str, request: Request, runtime: RuntimeDep) ->
 async def withdraw_application(token: str, request: Request, runtime: RuntimeDep) -> Response:
     data = await posted(request)
     texts = Texts(lang_of(request))
-    if not csrf_ok(request, data) or "confirm" not in data:
+    if not csrf_ok(request, data):
+        return await _edit_page(request, token, runtime, errors={"_withdraw": session_expired(texts)}, code=403)
+    if "confirm" not in data:
         message = texts("Please tick the box to confirm the withdrawal.")
         return await _edit_page(request, token, runtime, errors={"_withdraw": message}, code=422)
     try:
@@ -257,7 +264,9 @@ async def signup_confirm(token: str, request: Request, runtime: RuntimeDep) -> R
         return expired_page(request, lang_of(request), error)
     language = lang_of(request, city.languages[0])
     texts = Texts(language)
-    if not csrf_ok(request, data) or "accept_terms" not in data:
+    if not csrf_ok(request, data):
+        return page(request, language, "signup.html", 403, city=city, errors={"accept_terms": session_expired(texts)})
+    if "accept_terms" not in data:
         errors = {"accept_terms": texts("Please accept the terms to confirm the sign-up.")}
         return page(request, language, "signup.html", 422, city=city, errors=errors)
     city = await city_flow.sign_up(runtime, city.id)

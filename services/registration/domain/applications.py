@@ -48,7 +48,9 @@ Line = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), AfterValidator(_single_line)
 ]
 OptionalLine = Annotated[
-    str | None, StringConstraints(strip_whitespace=True, max_length=120), AfterValidator(lambda v: v or None)
+    str | None,
+    StringConstraints(strip_whitespace=True, max_length=120),
+    AfterValidator(lambda v: _single_line(v) if v else None),
 ]
 Country = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_eligible_country)]
 Language = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_eu_language)]

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from shared.contracts import EuLanguage, Name, TimeZone, title_in
+from shared.contracts import EuLanguage, Name, Text, TimeZone, title_in
 
 
 class Criterion(BaseModel):
@@ -55,7 +55,7 @@ class CallSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     title: dict[EuLanguage, Name]
-    description: dict[EuLanguage, str] = Field(default_factory=dict)
+    description: dict[EuLanguage, Text] = Field(default_factory=dict)
     opens_at: AwareDatetime
     closes_at: AwareDatetime
     timezone: TimeZone = "Europe/Brussels"

@@ -23,6 +23,7 @@ from services.scheduling.storage import cities as city_rows
 from services.scheduling.workflows.nominating import NotFound
 from services.scheduling.workflows.publishing import Context, links_of
 from shared.auth import FocalPoint, StaffMember, require_role, require_staff_or_focal_point
+from shared.openapi import detail_answer
 from shared.runtime import Runtime, runtime_of
 
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
@@ -31,6 +32,8 @@ Reader = Annotated[StaffMember, Depends(require_role("reviewer"))]
 Principal = StaffMember | FocalPoint
 AdminOrCity = Annotated[Principal, Depends(require_staff_or_focal_point())]
 ReaderOrCity = Annotated[Principal, Depends(require_staff_or_focal_point("reviewer"))]
+UNKNOWN = {404: detail_answer("No such activity, session, nomination or signed-up city")}
+INVALID_LINK = {403: detail_answer("The signed link is not valid, or has expired")}
 
 
 def links(runtime: Runtime) -> Links:

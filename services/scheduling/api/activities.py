@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.scheduling.api.access import Admin, RuntimeDep, context, links, transaction
+from services.scheduling.api.access import UNKNOWN, Admin, RuntimeDep, context, links, transaction
 from services.scheduling.domain.activities import DEFAULT_REMINDER_DAYS, as_utc, check_reminder_days
 from services.scheduling.domain.invitations import activity_of, programme_event
 from services.scheduling.storage import activities as activity_rows
@@ -20,6 +20,7 @@ from shared.contracts import Activity, ActivityKind, EuLanguage, Name, Text, Tim
 router = APIRouter(prefix="/api/v1", tags=["activities"])
 EditableStatus = Annotated[str, Field(pattern="^(tentative|planned|confirmed|done)$")]
 ICS_MEDIA = "text/calendar; charset=utf-8"
+ICS = {200: {"content": {"text/calendar": {}}}}
 
 
 def _with_english(titles: dict[str, str]) -> dict[str, str]:
@@ -149,13 +150,13 @@ async def list_activities(runtime: RuntimeDep) -> list[Activity]:
         return [activity_of(r, links(runtime)) for r in await activity_rows.activities(conn)]
 
 
-@router.get("/activities/{activity_id}", response_model=ActivityView)
+@router.get("/activities/{activity_id}", response_model=ActivityView, responses=UNKNOWN)
 async def get_activity(activity_id: UUID, runtime: RuntimeDep) -> ActivityView:
     async with runtime.pool.acquire() as conn:
         return await _view(conn, runtime, activity_id)
 
 
-@router.get("/activities/{activity_id}/calendar.ics", response_class=Response)
+@router.get("/activities/{activity_id}/calendar.ics", response_class=Response, responses=ICS | UNKNOWN)
 async def activity_calendar(activity_id: UUID, runtime: RuntimeDep, lang: EuLanguage = "en") -> Response:
     """Public ICS feed of one activity (titles in `lang`, English when missing)."""
     async with runtime.pool.acquire() as conn:
@@ -166,7 +167,7 @@ async def activity_calendar(activity_id: UUID, runtime: RuntimeDep, lang: EuLang
     return Response(text, media_type=ICS_MEDIA)
 
 
-@router.get("/programme.ics", response_class=Response)
+@router.get("/programme.ics", response_class=Response, responses=ICS)
 async def programme_calendar(runtime: RuntimeDep, lang: EuLanguage = "en") -> Response:
     """Public ICS feed of the whole programme, to subscribe to."""
     async with runtime.pool.acquire() as conn:
@@ -183,7 +184,7 @@ async def create_activity(body: ActivityIn, runtime: RuntimeDep, staff: Admin) -
         return await _view(conn, runtime, activity_id)
 
 
-@router.patch("/activities/{activity_id}", response_model=ActivityView)
+@router.patch("/activities/{activity_id}", response_model=ActivityView, responses=UNKNOWN)
 async def change_activity(activity_id: UUID, body: ActivityPatch, runtime: RuntimeDep, staff: Admin) -> ActivityView:
     """Reschedule or edit; invitations are re-issued with a higher SEQUENCE, reminders re-planned."""
     async with transaction(runtime) as conn:
@@ -195,14 +196,14 @@ async def change_activity(activity_id: UUID, body: ActivityPatch, runtime: Runti
         return await _view(conn, runtime, activity_id)
 
 
-@router.post("/activities/{activity_id}/cancel", response_model=ActivityView)
+@router.post("/activities/{activity_id}/cancel", response_model=ActivityView, responses=UNKNOWN)
 async def cancel_activity(activity_id: UUID, body: CancelIn, runtime: RuntimeDep, staff: Admin) -> ActivityView:
     async with transaction(runtime) as conn:
         await planning.cancel(conn, context(runtime, staff.name), activity_id, body.reason)
         return await _view(conn, runtime, activity_id)
 
 
-@router.post("/activities/{activity_id}/sessions", status_code=201, response_model=ActivityView)
+@router.post("/activities/{activity_id}/sessions", status_code=201, response_model=ActivityView, responses=UNKNOWN)
 async def add_session(activity_id: UUID, body: SessionIn, runtime: RuntimeDep, staff: Admin) -> ActivityView:
     async with transaction(runtime) as conn:
         session = body.model_dump() | {"id": runtime.new_id()}
@@ -210,7 +211,7 @@ async def add_session(activity_id: UUID, body: SessionIn, runtime: RuntimeDep, s
         return await _view(conn, runtime, activity_id)
 
 
-@router.put("/activities/{activity_id}/sessions/{session_id}", response_model=ActivityView)
+@router.put("/activities/{activity_id}/sessions/{session_id}", response_model=ActivityView, responses=UNKNOWN)
 async def change_session(
     activity_id: UUID, session_id: UUID, body: SessionIn, runtime: RuntimeDep, staff: Admin
 ) -> ActivityView:
@@ -222,7 +223,7 @@ async def change_session(
         return await _view(conn, runtime, activity_id)
 
 
-@router.delete("/activities/{activity_id}/sessions/{session_id}", response_model=ActivityView)
+@router.delete("/activities/{activity_id}/sessions/{session_id}", response_model=ActivityView, responses=UNKNOWN)
 async def delete_session(activity_id: UUID, session_id: UUID, runtime: RuntimeDep, staff: Admin) -> ActivityView:
     async with transaction(runtime) as conn:
         await planning.remove_session(conn, context(runtime, staff.name), activity_id, session_id)

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.scheduling.api.access import Admin, Reader, RuntimeDep
+from services.scheduling.api.access import UNKNOWN, Admin, Reader, RuntimeDep, unprocessable
 from services.scheduling.storage import cities as city_rows
 from shared.auth import issue_focal_point_token
 
@@ -68,7 +68,7 @@ async def members(runtime: RuntimeDep, staff: Reader) -> list[MemberView]:
     ]
 
 
-@router.post("/cities/{city_id}/access-tokens", status_code=201, response_model=AccessToken)
+@router.post("/cities/{city_id}/access-tokens", status_code=201, response_model=AccessToken, responses=UNKNOWN)
 async def issue_access_token(city_id: UUID, body: AccessTokenIn, runtime: RuntimeDep, staff: Admin) -> AccessToken:
     """A bearer token for the city's focal point (or deputy): nominate, cancel, mark attendance for
     this city only. It stops working when registration says the person no longer holds the role."""
@@ -78,7 +78,7 @@ async def issue_access_token(city_id: UUID, body: AccessTokenIn, runtime: Runtim
         raise HTTPException(status.HTTP_404_NOT_FOUND, "This city has not signed up to the programme.")
     person = city.deputy if body.deputy else city.focal_point
     if person is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "This city has no deputy.")
+        raise unprocessable("deputy", "This city has no deputy.")
     expires_at = runtime.clock() + timedelta(days=body.valid_days)
     token = issue_focal_point_token(
         runtime.settings.signing_key,

@@ -13,6 +13,8 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from services.scheduling.api.access import (
+    INVALID_LINK,
+    UNKNOWN,
     AdminOrCity,
     ReaderOrCity,
     RuntimeDep,
@@ -23,7 +25,7 @@ from services.scheduling.api.access import (
     links,
     transaction,
 )
-from services.scheduling.api.activities import ICS_MEDIA
+from services.scheduling.api.activities import ICS, ICS_MEDIA
 from services.scheduling.domain import places
 from services.scheduling.domain.invitations import (
     DECLINE_PURPOSE,
@@ -90,7 +92,7 @@ def _view(row: dict, position: int | None = None) -> NominationView:
     )
 
 
-@router.post("/activities/{activity_id}/nominations", status_code=201, response_model=NominationView)
+@router.post("/activities/{activity_id}/nominations", status_code=201, response_model=NominationView, responses=UNKNOWN)
 async def nominate(activity_id: UUID, body: NominationIn, runtime: RuntimeDep, who: AdminOrCity) -> NominationView:
     """Confirmed when capacity and the city's quota allow, else waitlisted; `explanation` says why."""
     async with transaction(runtime) as conn:
@@ -100,7 +102,7 @@ async def nominate(activity_id: UUID, body: NominationIn, runtime: RuntimeDep, w
     return _view(saved, saved["explanation"].waitlist_position)
 
 
-@router.get("/activities/{activity_id}/nominations", response_model=list[NominationView])
+@router.get("/activities/{activity_id}/nominations", response_model=list[NominationView], responses=UNKNOWN)
 async def list_nominations(activity_id: UUID, runtime: RuntimeDep, who: ReaderOrCity) -> list[NominationView]:
     """Everyone nominated (a focal point sees its own city); waitlisted in the order places are offered."""
     async with runtime.pool.acquire() as conn:
@@ -123,7 +125,7 @@ async def _own_nomination(conn, who, nomination_id: UUID) -> dict:
     return row
 
 
-@router.post("/nominations/{nomination_id}/cancel", response_model=NominationView)
+@router.post("/nominations/{nomination_id}/cancel", response_model=NominationView, responses=UNKNOWN)
 async def cancel(nomination_id: UUID, body: CancelIn, runtime: RuntimeDep, who: AdminOrCity) -> NominationView:
     """Withdraw a nomination; a freed place goes to the next eligible waitlisted person."""
     async with transaction(runtime) as conn:
@@ -134,7 +136,7 @@ async def cancel(nomination_id: UUID, body: CancelIn, runtime: RuntimeDep, who: 
     return _view(saved)
 
 
-@router.post("/nominations/{nomination_id}/attendance", response_model=NominationView)
+@router.post("/nominations/{nomination_id}/attendance", response_model=NominationView, responses=UNKNOWN)
 async def attendance(nomination_id: UUID, body: AttendanceIn, runtime: RuntimeDep, who: AdminOrCity) -> NominationView:
     async with transaction(runtime) as conn:
         await _own_nomination(conn, who, nomination_id)
@@ -151,7 +153,11 @@ def _verified(runtime, purpose: str, token: str) -> UUID:
         raise HTTPException(status.HTTP_403_FORBIDDEN, error.reason) from None
 
 
-@router.get("/nominations/{nomination_id}/invitation.ics", response_class=Response)
+@router.get(
+    "/nominations/{nomination_id}/invitation.ics",
+    response_class=Response,
+    responses=ICS | INVALID_LINK,
+)
 async def invitation_ics(nomination_id: UUID, token: str, runtime: RuntimeDep) -> Response:
     """One participant's invitation as ICS (the signed link from their email)."""
     if _verified(runtime, INVITATION_ICS_PURPOSE, token) != nomination_id:
@@ -168,7 +174,7 @@ _PAGE = """<!doctype html><html lang="en"><meta charset="utf-8"><title>PACTESUR 
 <body style="font-family:sans-serif;max-width:40em;margin:2em auto"><h1>PACTESUR 2</h1>{body}</body></html>"""
 
 
-@router.get("/nominations/decline", response_class=HTMLResponse)
+@router.get("/nominations/decline", response_class=HTMLResponse, responses=INVALID_LINK)
 async def decline_page(token: str, runtime: RuntimeDep) -> HTMLResponse:
     """Asks for confirmation: mail scanners follow links, so only the POST declines."""
     nomination_id = _verified(runtime, DECLINE_PURPOSE, token)
@@ -183,7 +189,11 @@ async def decline_page(token: str, runtime: RuntimeDep) -> HTMLResponse:
     return HTMLResponse(_PAGE.format(body=form))
 
 
-@router.post("/nominations/decline", response_class=HTMLResponse)
+@router.post(
+    "/nominations/decline",
+    response_class=HTMLResponse,
+    responses=INVALID_LINK | {409: {"description": "Already released", "content": {"text/html": {}}}},
+)
 async def decline(request: Request, runtime: RuntimeDep) -> HTMLResponse:
     """The participant declines (the page's form posts the token); the place goes to the next
     eligible waitlisted person."""

@@ -41,7 +41,7 @@ async def report(runtime: RuntimeDep, staff: Reader) -> list[ReportLine]:
     return await _lines(runtime)
 
 
-@router.get("/report.csv", response_class=Response)
+@router.get("/report.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 async def report_csv(runtime: RuntimeDep, staff: Reader) -> Response:
     """The same as /report, for spreadsheets (UTF-8 with BOM so that Excel reads accents)."""
     out = io.StringIO()
