@@ -30,7 +30,12 @@ def descendants(pid: int) -> list[int]:
 
 
 def alive(pid: int) -> bool:
-    return Path(f"/proc/{pid}").exists()
+    """Running, not a zombie (an orphan's exit status waits for init to collect it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 async def test_replicas_share_the_port_and_the_outbox(stack, smtp_sink, tmp_path_factory):
