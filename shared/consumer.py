@@ -117,6 +117,7 @@ class IdempotentConsumer:
     async def _handle_once(self, handler: Handler, event: Event[Any]) -> None:
         with collecting_writes() as writes:
             await self._handle_in_transaction(handler, event)
+        log.info("event handled", extra={"consumer": self.name, "type": event.type, "event_id": str(event.event_id)})
         self.after_commit()
         if writes.written:
             self.after_outbox_write()
@@ -131,6 +132,9 @@ class IdempotentConsumer:
             )
             if first_time:
                 await handler(conn, event)
+                log.info(
+                    "event handled", extra={"consumer": self.name, "type": event.type, "event_id": str(event.event_id)}
+                )
             else:
                 log.info("duplicate event ignored", extra={"event_id": str(event.event_id), "type": event.type})
 

@@ -2,6 +2,7 @@
 SMTP, and registration's events projected by scheduling."""
 
 import asyncio
+import json
 import uuid
 
 import asyncpg
@@ -69,6 +70,28 @@ async def test_correlation_id_travels_from_request_to_delivery_log(stack, smtp_s
         await conn.close()
     assert [(r["correlation_id"], r["status"]) for r in rows] == [(correlation, "sent")]
     assert rows[0]["message_id"] == mail.message_id
+    assert await logged_with(stack, correlation) == {
+        ("registration", "application submitted"),
+        ("scheduling", "event handled"),
+        ("notifications", "event handled"),
+        ("notifications", "email sent"),
+    }
+
+
+async def logged_with(stack, correlation: str, timeout: float = 10) -> set[tuple[str, str]]:
+    """(service, message) of the JSON log lines of every service that carry `correlation`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = set()
+        for service in ("registration", "scheduling", "notifications"):
+            for line in (stack.config.log_dir / f"{service}.log").read_text().splitlines():
+                if correlation in line and line.startswith("{"):
+                    entry = json.loads(line)
+                    if entry["correlation_id"] == correlation:
+                        found.add((entry["service"], entry["msg"]))
+        if len(found) >= 4 or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.2)
 
 
 async def test_scheduling_projects_the_applicant_city(stack, unique_email):

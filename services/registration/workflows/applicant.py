@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -29,6 +30,8 @@ from shared.logs import correlation_id
 from shared.runtime import Runtime
 
 APPLICANT = "applicant"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ async def submit(runtime: Runtime, slug: str, form: ApplicationForm, consent_tex
             conn, at=now, actor=APPLICANT, action="application.submitted", subject=str(application.id),
             details={"city": form.city, "country": form.country}, correlation_id=correlation_id.get(),
         )  # fmt: skip
+    log.info("application submitted", extra={"application_id": str(application.id), "call": slug})
     return application, call
 
 
