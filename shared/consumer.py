@@ -116,13 +116,16 @@ class IdempotentConsumer:
 
     async def _handle_once(self, handler: Handler, event: Event[Any]) -> None:
         with collecting_writes() as writes:
-            await self._handle_in_transaction(handler, event)
-        log.info("event handled", extra={"consumer": self.name, "type": event.type, "event_id": str(event.event_id)})
+            first_time = await self._handle_in_transaction(handler, event)
+        if first_time:
+            handled = {"consumer": self.name, "type": event.type, "event_id": str(event.event_id)}
+            log.info("event handled", extra=handled)
         self.after_commit()
         if writes.written:
             self.after_outbox_write()
 
-    async def _handle_in_transaction(self, handler: Handler, event: Event[Any]) -> None:
+    async def _handle_in_transaction(self, handler: Handler, event: Event[Any]) -> bool:
+        """Whether this was the event's first time (False: the ledger already had it, nothing done)."""
         async with self.pool.acquire() as conn, conn.transaction():
             first_time = await conn.fetchval(
                 "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2)"
@@ -132,11 +135,9 @@ class IdempotentConsumer:
             )
             if first_time:
                 await handler(conn, event)
-                log.info(
-                    "event handled", extra={"consumer": self.name, "type": event.type, "event_id": str(event.event_id)}
-                )
             else:
                 log.info("duplicate event ignored", extra={"event_id": str(event.event_id), "type": event.type})
+            return bool(first_time)
 
     def _retry_delay(self, record: ConsumerRecord, error: Exception) -> float | None:
         """The backoff before the record is redelivered; None when it should be dead-lettered."""
