@@ -38,6 +38,22 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def still_running(pids: list[int], timeout: float) -> dict[int, str]:
+    """The pids (with their command lines) still running after `timeout` seconds: the supervisor's own
+    helper (multiprocessing's resource tracker) ends only once it sees the supervisor gone."""
+    deadline = time.monotonic() + timeout
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return {pid: command_of(pid) for pid in pids if alive(pid)}
+
+
+def command_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "(gone)"
+
+
 async def test_replicas_share_the_port_and_the_outbox(stack, smtp_sink, tmp_path_factory):
     config = dataclasses.replace(
         stack.config,
@@ -63,4 +79,5 @@ async def test_replicas_share_the_port_and_the_outbox(stack, smtp_sink, tmp_path
     finally:
         children = descendants(service.process.pid) if service.process else []
         service.stop()
-    assert not [pid for pid in children if alive(pid)], "SIGTERM stops every replica"
+    left = still_running(children, timeout=10)
+    assert not left, f"SIGTERM stops every replica; still running: {left}"
