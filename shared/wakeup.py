@@ -42,8 +42,11 @@ class NotifyWakeup:
     async def wait(self, poll_interval: float) -> None:
         """Return on the next notification or after poll_interval seconds, whichever comes first."""
         await self._ensure_listening()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._event.wait(), poll_interval)
+        # Not asyncio.wait_for: on Python 3.11 it loses a cancellation that arrives as the event is set,
+        # and the loop calling us (the outbox relay, the delivery worker) would then never stop.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(poll_interval):
+                await self._event.wait()
         self._event.clear()
 
     async def close(self) -> None:

@@ -591,7 +591,6 @@ PUBLIC_OPERATIONS: dict[str, set[tuple[str, str]]] = {
         ("POST", "/api/v1/nominations/decline"),
     },
     "notifications": {
-        ("GET", "/api/v1/deliveries/counts"),  # numbers per status only, for monitoring
         ("GET", "/unsubscribe"),
         ("POST", "/unsubscribe"),
     },

@@ -98,7 +98,8 @@ class StaffProfile(BaseModel):
 
 
 @router.get("/deliveries/counts", response_model=DeliveryCounts)
-async def delivery_counts(runtime: RuntimeDep) -> DeliveryCounts:
+async def delivery_counts(runtime: RuntimeDep, staff: Reviewer) -> DeliveryCounts:
+    """Deliveries per status (monitoring without a token: notifications_deliveries on /metrics)."""
     return DeliveryCounts(counts=await storage.count_by_status(runtime.pool))
 
 
