@@ -128,7 +128,7 @@ def count_losses(sink: SmtpSink, prefix: str, expected: int) -> dict[str, int]:
 
 
 def start_system(
-    work: Path, registration_processes: int = 1
+    work: Path, processes: dict[str, int] | None = None
 ) -> tuple[LocalPostgres, LocalKafka, SmtpSink, ServiceStack]:
     postgres = LocalPostgres(work / "postgres", settings={"max_connections": "200"})
     kafka = LocalKafka(work / "kafka")
@@ -147,7 +147,7 @@ def start_system(
         log_level="WARNING",
         # one client address sends everything, and the sink has no relay limits to respect
         extra_env={"PUBLIC_RATE_LIMIT": "0", "NOTIFICATIONS_MAX_SEND_RATE": "0"},
-        service_env={"registration": {"SERVICE_PROCESSES": str(registration_processes)}},
+        service_env={name: {"SERVICE_PROCESSES": str(count)} for name, count in (processes or {}).items()},
     )
     stack = ServiceStack(config)
     stack.run_command("registration", "seed")
@@ -156,7 +156,8 @@ def start_system(
 
 
 def measure(args: argparse.Namespace, work: Path) -> dict:
-    postgres, kafka, sink, stack = start_system(work, args.registration_processes)
+    processes = {"registration": args.registration_processes, "notifications": args.notifications_processes}
+    postgres, kafka, sink, stack = start_system(work, processes)
     try:
         url = stack["registration"].url
         results: dict[str, object] = {
@@ -271,6 +272,7 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--registration-processes", type=int, default=2, help="SERVICE_PROCESSES of registration")
+    parser.add_argument("--notifications-processes", type=int, default=1, help="SERVICE_PROCESSES of notifications")
     parser.add_argument("--out", type=Path, default=Path(".local/bench/platform.json"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pactesur-bench-") as work:
