@@ -34,6 +34,8 @@ from deploy.local.stack import SERVICES, ServiceStack, StackConfig
 from shared import topics
 from shared.auth import token_hash
 
+pytest_plugins = ["tests.hostile"]  # the hostile-input tests' shared fixtures
+
 STAFF = ("staff-one@efus.example.eu", "staff-two@efus.example.eu")
 ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
 REVIEWER_TOKEN = "reviewer-" + uuid.uuid4().hex
