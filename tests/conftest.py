@@ -16,14 +16,14 @@ import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
 from deploy.local.kafka import LocalKafka
@@ -193,6 +193,25 @@ async def db(stack) -> AsyncIterator[asyncpg.Connection]:
     conn = await asyncpg.connect(stack.config.database_url, server_settings={"search_path": "registration"})
     yield conn
     await conn.close()
+
+
+Outgoing = bytes | tuple[bytes, Sequence[tuple[str, bytes]]]
+"""A value to produce, alone or with its headers."""
+
+
+async def publish(bootstrap: str, topic: str, *values: Outgoing, key: bytes | None = None) -> None:
+    """Produce `values` in order (acks=all, idempotent; up to the broker's 1 MB) on `key`, so on one
+    partition in order, or each on a key of its own when no key is given."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, max_request_size=1_048_576
+    )
+    await producer.start()
+    try:
+        for outgoing in values:
+            value, headers = outgoing if isinstance(outgoing, tuple) else (outgoing, ())
+            await producer.send_and_wait(topic, value, key=key or uuid.uuid4().bytes, headers=list(headers))
+    finally:
+        await producer.stop()
 
 
 async def read_dead_letters(bootstrap: str, wanted: Callable[[ConsumerRecord], bool], count: int, timeout: float = 30):

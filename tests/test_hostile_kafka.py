@@ -16,13 +16,12 @@ from unittest.mock import MagicMock
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from deploy.local.stack import SERVICES
 from shared import topics
 from shared.contracts import CONTRACTS
 from shared.events import MAX_EVENT_BYTES
-from tests.conftest import read_dead_letters
+from tests.conftest import publish, read_dead_letters
 from tests.test_events import submitted_event
 from tests.test_notifications_calendar import confirmed
 
@@ -90,20 +89,6 @@ def poison_messages(good_event) -> list[Poison]:
     ]
 
 
-async def publish(bootstrap: str, topic: str, key: bytes, messages: list[Poison | bytes]) -> None:
-    """In order on one key (one partition). The broker takes about 1 MB: larger than MAX_EVENT_BYTES."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, max_request_size=1_048_576
-    )
-    await producer.start()
-    try:
-        for message in messages:
-            value, headers = (message.value, list(message.headers)) if isinstance(message, Poison) else (message, [])
-            await producer.send_and_wait(topic, value, key=key, headers=headers)
-    finally:
-        await producer.stop()
-
-
 def sentinel_event(topic: str, address: str):
     """A valid event for `topic` whose effect is visible: an email to `address` (and, for registration's
     ApplicationSubmitted, a city in scheduling's projection named after it)."""
@@ -146,7 +131,7 @@ async def kafka_outcome(stack, infrastructure) -> KafkaOutcome:
         by_marker |= {p.marker: (topic, p.name) for p in poison}
         expected |= {(topic, p.name): p.reason for p in poison}
         key = f"hostile-{uuid.uuid4().hex}".encode()
-        batches.append(publish(bootstrap, topic, key, [*poison, sentinel.to_json()]))
+        batches.append(publish(bootstrap, topic, *[(p.value, p.headers) for p in poison], sentinel.to_json(), key=key))
     await asyncio.gather(*batches)
 
     def marker_of(value: bytes | None) -> str | None:

@@ -15,7 +15,7 @@ import pytest
 
 from deploy.local.smtp_sink import ReceivedMail
 from shared import topics
-from tests.conftest import ADMIN_TOKEN, STAFF
+from tests.conftest import ADMIN_TOKEN, STAFF, publish
 from tests.hostile import (
     ESCAPED_MARKUP,
     FREE_TEXT_FIELDS,
@@ -29,7 +29,6 @@ from tests.hostile import (
 )
 from tests.registration_helpers import form, last_event, token_of
 from tests.test_events import submitted_event
-from tests.test_hostile_kafka import publish
 from tests.test_registration_staff_pages import csrf_of, signed_in
 
 # --- B. Escaping in pages and emails ---------------------------------------------------------------
@@ -169,7 +168,7 @@ async def test_cr_lf_in_an_event_cannot_add_mail_headers(infrastructure, smtp_si
     submitted = submitted_event(
         contact_email=address, city=f"Riga {tag}{INJECTED_HEADER}", contact_name=f"Eve{INJECTED_HEADER}", language="en"
     )
-    await publish(infrastructure.kafka_bootstrap_servers, topics.REGISTRATION.name, b"crlf", [submitted.to_json()])
+    await publish(infrastructure.kafka_bootstrap_servers, topics.REGISTRATION.name, submitted.to_json(), key=b"crlf")
     [confirmation] = await smtp_sink.wait_for(lambda m: address in m.rcpt_tos, timeout=30)
     [notice] = await smtp_sink.wait_for(lambda m: STAFF[0] in m.rcpt_tos and tag in m.subject, timeout=30)
     assert_single_recipient(confirmation, address)

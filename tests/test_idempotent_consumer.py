@@ -6,7 +6,7 @@ import uuid
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream.kafka import KafkaBroker
 
 from shared.consumer import IdempotentConsumer, subscribe
@@ -15,6 +15,7 @@ from shared.database import create_pool
 from shared.kafka import DeadLetters, create_producer
 from shared.migrations import apply_migrations
 from shared.topics import Topic
+from tests.conftest import publish
 from tests.test_events import submitted_event
 from tests.test_outbox import new_topic, read_topic
 
@@ -57,7 +58,7 @@ async def test_effects_once_retries_then_dead_letters(pool, infrastructure):
     try:
         await broker.start()
         key = b"one-partition"
-        await publish_to(bootstrap, topic.name, key, once, once, flaky, broken, last, once)
+        await publish(bootstrap, topic.name, *(e.to_json() for e in (once, once, flaky, broken, last, once)), key=key)
         notes = await wait_for_notes(pool, {"once", "flaky", "last"})
         [dead] = await read_topic(bootstrap, dead_letter_topic, expected=1)
         committed = await committed_offset(bootstrap, topic.name, group)
@@ -69,16 +70,6 @@ async def test_effects_once_retries_then_dead_letters(pool, infrastructure):
     assert dead.value == broken.to_json()
     assert dict(dead.headers)["dlq.reason"].startswith(b"handler failed: ValueError")
     assert committed == 6, "every message, the dead-lettered one included, is committed once handled"
-
-
-async def publish_to(bootstrap: str, topic: str, key: bytes, *events) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for event in events:
-            await producer.send_and_wait(topic, event.to_json(), key=key)
-    finally:
-        await producer.stop()
 
 
 async def wait_for_notes(pool, expected: set[str], timeout: float = 30) -> list[str]:

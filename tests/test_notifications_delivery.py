@@ -18,7 +18,6 @@ from types import SimpleNamespace
 import httpx
 import icalendar
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from deploy.local.kafka import LocalKafka
 from deploy.local.processes import free_port
@@ -31,7 +30,7 @@ from shared.database import create_pool
 from shared.events import new_event
 from shared.settings import load_settings
 from shared.wakeup import NotifyWakeup
-from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN, STAFF, STAFF_TOKENS, create_database, read_dead_letters
+from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN, STAFF, STAFF_TOKENS, create_database, publish, read_dead_letters
 from tests.test_events import submitted_event
 from tests.test_notifications_calendar import confirmed
 
@@ -51,13 +50,7 @@ class Notifications:
         return self.stack["notifications"].url
 
     async def publish(self, *messages: bytes, key: bytes | None = None, topic: str = topics.REGISTRATION.name) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=self.kafka.bootstrap_servers, acks="all")
-        await producer.start()
-        try:
-            for value in messages:
-                await producer.send_and_wait(topic, value, key=key or uuid.uuid4().bytes)
-        finally:
-            await producer.stop()
+        await publish(self.kafka.bootstrap_servers, topic, *messages, key=key)
 
     async def deliveries(self, **query: str) -> list[dict]:
         async with httpx.AsyncClient(base_url=self.url, timeout=10) as client:

@@ -4,21 +4,9 @@ poison message is dead-lettered with its reason while the consumers carry on."""
 import asyncio
 import uuid
 
-from aiokafka import AIOKafkaProducer
-
 from shared import topics
-from tests.conftest import read_dead_letters
+from tests.conftest import publish, read_dead_letters
 from tests.test_events import submitted_event
-
-
-async def publish(bootstrap: str, *messages: tuple[bytes, bytes]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        for key, value in messages:
-            await producer.send_and_wait(topics.REGISTRATION.name, value, key=key)
-    finally:
-        await producer.stop()
 
 
 async def test_same_event_twice_sends_one_email(stack, smtp_sink, infrastructure, unique_email):
@@ -28,9 +16,11 @@ async def test_same_event_twice_sends_one_email(stack, smtp_sink, infrastructure
     key = b"same-partition"
     await publish(
         infrastructure.kafka_bootstrap_servers,
-        (key, duplicate.to_json()),
-        (key, duplicate.to_json()),
-        (key, sentinel.to_json()),
+        topics.REGISTRATION.name,
+        duplicate.to_json(),
+        duplicate.to_json(),
+        sentinel.to_json(),
+        key=key,
     )
     await smtp_sink.wait_for(lambda m: sentinel_email in m.rcpt_tos, timeout=30)
     await asyncio.sleep(1.5)  # one more delivery round for anything that would wrongly follow
@@ -44,7 +34,12 @@ async def test_poison_message_is_dead_lettered_and_consumers_carry_on(stack, smt
     wrong_version = submitted_event().to_json().replace(b'"schema_version":2', b'"schema_version":7')
     after = submitted_event(contact_email=unique_email)
     await publish(
-        infrastructure.kafka_bootstrap_servers, (b"p", poison), (b"p", wrong_version), (b"p", after.to_json())
+        infrastructure.kafka_bootstrap_servers,
+        topics.REGISTRATION.name,
+        poison,
+        wrong_version,
+        after.to_json(),
+        key=b"p",
     )
     await smtp_sink.wait_for(lambda m: unique_email in m.rcpt_tos, timeout=30)
 

@@ -18,17 +18,16 @@ import asyncpg
 import httpx
 import icalendar
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from shared.contracts import CitySignedUp, Contact, ContactChanged, PersonErased, person_id_for_email
 from shared.events import new_event
-from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN
+from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN, publish
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 REVIEWER = {"Authorization": f"Bearer {REVIEWER_TOKEN}"}
 
 
-async def publish(bootstrap: str, payload, key: uuid.UUID) -> None:
+async def publish_event(bootstrap: str, payload, key: uuid.UUID) -> None:
     """Publish an event on registration's topic as registration does (keyed by aggregate id)."""
     event = new_event(
         payload,
@@ -38,12 +37,7 @@ async def publish(bootstrap: str, payload, key: uuid.UUID) -> None:
         producer="registration",
         correlation_id=f"test-{uuid.uuid4()}",
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        await producer.send_and_wait(payload.TOPIC, event.to_json(), key=str(key).encode())
-    finally:
-        await producer.stop()
+    await publish(bootstrap, payload.TOPIC, event.to_json(), key=str(key).encode())
 
 
 def contact(name: str, language: str = "lv", zone: str = "Europe/Riga") -> Contact:
@@ -64,7 +58,7 @@ async def sign_up_city(bootstrap: str, name: str, language: str = "lv", zone: st
         signed_up_at=datetime.now(UTC),
         terms_version="2023-09",
     )  # fmt: skip
-    await publish(bootstrap, payload, city_id)
+    await publish_event(bootstrap, payload, city_id)
     return city_id
 
 
@@ -287,13 +281,13 @@ async def test_a_replaced_focal_point_loses_access_and_an_erased_person_frees_th
             timezone="Europe/Vilnius", focal_point=contact("New focal point", "lt", "Europe/Vilnius"),
             changed_at=datetime.now(UTC), changed_by="Marta",
         )  # fmt: skip
-        await publish(bootstrap, changed, city)
+        await publish_event(bootstrap, changed, city)
 
         async def refused():
             return (await client.get(url, headers=old_token)).status_code == 403
 
         await wait_for(refused, "the former focal point's token to stop working")
-        await publish(
+        await publish_event(
             bootstrap,
             PersonErased(
                 person_id=person_id_for_email(erased["email"]),

@@ -9,42 +9,20 @@ from pathlib import Path
 
 import httpx
 
-from deploy.local.processes import free_port
+from deploy.local.processes import child_pids, free_port, is_running
 from deploy.local.stack import ServiceProcess
 from tests.test_end_to_end import APPLY, application
 
 REPLICAS = 2
 
 
-def descendants(pid: int) -> list[int]:
-    """Living processes whose parent is `pid` (uvicorn's replicas and its multiprocessing helper)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Running, not a zombie (an orphan's exit status waits for init to collect it)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def still_running(pids: list[int], timeout: float) -> dict[int, str]:
     """The pids (with their command lines) still running after `timeout` seconds: the supervisor's own
     helper (multiprocessing's resource tracker) ends only once it sees the supervisor gone."""
     deadline = time.monotonic() + timeout
-    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+    while any(is_running(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    return {pid: command_of(pid) for pid in pids if alive(pid)}
+    return {pid: command_of(pid) for pid in pids if is_running(pid)}
 
 
 def command_of(pid: int) -> str:
@@ -66,7 +44,7 @@ async def test_replicas_share_the_port_and_the_outbox(stack, smtp_sink, tmp_path
     try:
         service.wait_ready()
         supervisor = service.process.pid
-        assert len(descendants(supervisor)) >= REPLICAS, "uvicorn starts one child per replica"
+        assert len(child_pids(supervisor)) >= REPLICAS, "uvicorn starts one child per replica"
         emails = [f"replica-{n}-{time.time_ns()}@city.example.eu" for n in range(20)]
         async with httpx.AsyncClient(base_url=service.url, timeout=20) as client:
             answers = await asyncio.gather(*(client.post(APPLY, json=application(email)) for email in emails))
@@ -77,7 +55,7 @@ async def test_replicas_share_the_port_and_the_outbox(stack, smtp_sink, tmp_path
         confirmations = [m for m in smtp_sink.messages() if m.rcpt_tos[0] in emails]
         assert sorted(m.rcpt_tos[0] for m in confirmations) == sorted(emails), "each exactly once"
     finally:
-        children = descendants(service.process.pid) if service.process else []
+        children = child_pids(service.process.pid) if service.process else []
         service.stop()
     left = still_running(children, timeout=10)
     assert not left, f"SIGTERM stops every replica; still running: {left}"

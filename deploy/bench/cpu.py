@@ -10,36 +10,22 @@ from __future__ import annotations
 import os
 import resource
 from collections.abc import Mapping
-from pathlib import Path
+
+from deploy.local.processes import child_pids, parent_pids, proc_stat
 
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
-def _stat_fields(pid: int) -> list[str] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2 :].split()  # the command name may contain spaces and parentheses
-
-
-def _children(pid: int, parents: Mapping[int, int]) -> list[int]:
-    return [child for child, parent in parents.items() if parent == pid]
-
-
 def tree_cpu_seconds(root: int) -> float:
     """User + system CPU of `root` and every living descendant (and of the children they waited for)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (fields := _stat_fields(int(entry.name))) is not None:
-            parents[int(entry.name)] = int(fields[1])
+    parents = parent_pids()
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        fields = _stat_fields(pid)
+        fields = proc_stat(pid)
         if fields is not None:
             total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
-        todo += _children(pid, parents)
+        todo += child_pids(pid, parents)
     return total / TICKS_PER_SECOND
 
 

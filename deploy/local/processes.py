@@ -26,6 +26,34 @@ class ChildExitedError(RuntimeError):
     """A child process ended while we were waiting for it to become ready."""
 
 
+def proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first, then ppid...); None if gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()  # the command name may contain spaces and parentheses
+
+
+def parent_pids() -> dict[int, int]:
+    """{pid: parent pid} of every process now."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := proc_stat(int(entry.name))) is not None:
+            parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def child_pids(pid: int, parents: dict[int, int] | None = None) -> list[int]:
+    return [child for child, parent in (parents if parents is not None else parent_pids()).items() if parent == pid]
+
+
+def is_running(pid: int) -> bool:
+    """There and not a zombie (an orphan's exit status waits for init to collect it)."""
+    fields = proc_stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """Return a TCP port that is free right now (the OS may hand it out again; good enough locally)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
