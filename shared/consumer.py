@@ -35,6 +35,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
+from shared.database import DATABASE_UNAVAILABLE
 from shared.events import Event, EventRejected, Payload, parse_event
 from shared.kafka import DeadLetters
 from shared.logs import correlation_id
@@ -49,7 +50,6 @@ MAX_ATTEMPTS = 5
 MAX_BATCH = 200
 BATCH_WAIT_MS = 200
 """How long the broker is asked to wait for a batch when none is ready (a ready one returns at once)."""
-INFRASTRUCTURE_ERRORS = (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError, TimeoutError)
 
 
 @dataclass
@@ -65,7 +65,10 @@ class IdempotentConsumer:
     """Called after a handler's transaction that wrote to the outbox committed (wakes the relay)."""
     after_commit: Callable[[], None] = lambda: None
     """Called after every handler transaction committed (e.g. wakes a worker of this process)."""
-    _failures: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    _retries: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    """Per record position: how often it was retried, for the backoff."""
+    _handler_failures: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    """Per record position: how often the handler itself failed (not the database), for dead-lettering."""
     _ignored_types: set[str] = field(default_factory=set)
 
     async def process_batch(self, message: KafkaMessage) -> None:
@@ -111,7 +114,7 @@ class IdempotentConsumer:
             await self.dead_letters.send(record, f"handler failed: {error!r}", consumer=self.name)
         finally:
             correlation_id.reset(token)
-        self._failures.pop((record.topic, record.partition, record.offset), None)
+        self._forget_failures((record.topic, record.partition, record.offset))
         return None
 
     async def _handle_once(self, handler: Handler, event: Event[Any]) -> None:
@@ -140,20 +143,28 @@ class IdempotentConsumer:
             return bool(first_time)
 
     def _retry_delay(self, record: ConsumerRecord, error: Exception) -> float | None:
-        """The backoff before the record is redelivered; None when it should be dead-lettered."""
+        """The backoff before the record is redelivered; None when it should be dead-lettered.
+
+        Only the handler's own failures count towards MAX_ATTEMPTS: while PostgreSQL is unreachable or
+        restarting (however long), the event is fine and is retried without limit."""
         position = (record.topic, record.partition, record.offset)
-        attempts = self._failures.get(position, 0) + 1
-        infrastructure = isinstance(error, INFRASTRUCTURE_ERRORS)
-        if not infrastructure and attempts >= self.max_attempts:
-            self._failures.pop(position, None)
-            return None
-        self._failures[position] = attempts
-        delay = min(0.1 * 2**attempts, 10.0)
+        if not isinstance(error, DATABASE_UNAVAILABLE):
+            failures = self._handler_failures.get(position, 0) + 1
+            if failures >= self.max_attempts:
+                self._forget_failures(position)
+                return None
+            self._handler_failures[position] = failures
+        retries = self._retries[position] = self._retries.get(position, 0) + 1
+        delay = min(0.1 * 2**retries, 10.0)
         log.warning(
             "event handling failed, will retry",
-            extra={"consumer": self.name, "attempt": attempts, "retry_in": delay, "error": repr(error)},
+            extra={"consumer": self.name, "attempt": retries, "retry_in": delay, "error": repr(error)},
         )
         return delay
+
+    def _forget_failures(self, position: tuple[str, int, int]) -> None:
+        self._retries.pop(position, None)
+        self._handler_failures.pop(position, None)
 
     async def _commit(self, message: KafkaMessage) -> None:
         try:

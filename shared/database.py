@@ -4,6 +4,17 @@ from __future__ import annotations
 
 import asyncpg
 
+DATABASE_UNAVAILABLE = (
+    OSError,  # refused, reset, timed out (TimeoutError is an OSError)
+    asyncpg.InterfaceError,  # the connection was lost or released under the caller
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,  # the server is stopping: "terminating connection due to administrator command"
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,  # the server is starting up or shutting down
+)
+"""Errors saying PostgreSQL cannot be used right now (down, restarting, connection lost), not that the work
+is wrong: whoever meets one retries later and never gives the work up."""
+
 
 async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """A pool whose connections see only the service's schema (plus pg_catalog)."""

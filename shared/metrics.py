@@ -54,9 +54,18 @@ class ServiceMetrics:
             ["group", "topic", "partition"],
             registry=self.registry,
         )
+        self.background_crashes = Counter(
+            "background_loop_crashes_total",
+            "Background loops (relay, workers) that crashed and were started again",
+            ["loop"],
+            registry=self.registry,
+        )
         self.kafka_middleware = KafkaPrometheusMiddleware(registry=self.registry, app_name=service)
         self.refreshers: list[Callable[[Runtime], Awaitable[None]]] = [_refresh_outbox, _refresh_lag]
         self._lag_probe: AIOKafkaConsumer | None = None
+
+    def count_crash(self, loop: str) -> None:
+        self.background_crashes.labels(loop=loop).inc()
 
     def gauge(self, name: str, documentation: str, labels: list[str]) -> Gauge:
         return Gauge(name, documentation, labels, registry=self.registry)

@@ -32,8 +32,9 @@ from faststream.kafka import KafkaBroker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.asyncapi import asyncapi_router, declare_published_contracts, specification
+from shared.background import keep_running
 from shared.consumer import IdempotentConsumer, subscribe
-from shared.database import create_pool
+from shared.database import DATABASE_UNAVAILABLE, create_pool
 from shared.health import health_router
 from shared.kafka import DeadLetters, create_producer, kafka_reachable
 from shared.logs import configure_logging, correlation_id
@@ -146,8 +147,9 @@ def _lifespan(service: Service, settings: Settings) -> Callable[[FastAPI], Async
             runtime.consumer_groups.append((consumer.name, topic.name))
         declare_published_contracts(broker, service.name)
         app.state.asyncapi = specification(broker, service.name)
-        tasks = [asyncio.create_task(_connect_kafka(runtime), name="kafka-connect")]
-        tasks += [asyncio.create_task(worker(), name="worker") for worker in service.workers(runtime)]
+        loops = [("kafka connection and outbox relay", lambda: _connect_kafka(runtime))]
+        loops += [(worker.__qualname__, worker) for worker in service.workers(runtime)]
+        tasks = [asyncio.create_task(keep_running(name, loop, metrics.count_crash), name=name) for name, loop in loops]
         log.info("service started", extra={"port": settings.port_of(service.name)})
         try:
             yield
@@ -177,7 +179,7 @@ async def _wait_for_database(settings: Settings, service: Service) -> None:
         try:
             await apply_migrations(settings.dsn, service.name, service.migrations)
             return
-        except (OSError, asyncpg.CannotConnectNowError, asyncpg.PostgresConnectionError) as error:
+        except DATABASE_UNAVAILABLE as error:
             if asyncio.get_running_loop().time() > deadline:
                 raise RuntimeError(f"PostgreSQL unreachable at start-up: {error!r}") from error
             log.warning("waiting for PostgreSQL", extra={"error": repr(error)})

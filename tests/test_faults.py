@@ -107,7 +107,10 @@ def expected_emails(sent: list[dict], skip: set[str] = frozenset()) -> set[tuple
     return expected
 
 
-async def assert_each_email_once(sink: SmtpSink, sent: list[dict], *, resends_allowed: int = 0, skip=frozenset()):
+async def assert_each_email_once(
+    deployment: Deployment, sent: list[dict], *, resends_allowed: int = 0, skip=frozenset()
+) -> None:
+    sink = deployment.sink
     expected = expected_emails(sent, skip)
     cities = {body["city"] for body in sent}
 
@@ -115,7 +118,10 @@ async def assert_each_email_once(sink: SmtpSink, sent: list[dict], *, resends_al
         city = next((c for c in cities if c in mail.subject), None)
         return (mail.rcpt_tos[0], city) if city else None
 
-    await sink.wait_for(lambda m: key(m) in expected, count=len(expected), timeout=180)
+    try:
+        await sink.wait_for(lambda m: key(m) in expected, count=len(expected), timeout=180)
+    except TimeoutError as missing:
+        raise AssertionError(f"{missing}\n\n{await where_emails_stopped(deployment)}") from None
     await asyncio.sleep(2)  # anything that would wrongly follow has time to arrive
     by_key = defaultdict(list)
     for mail in sink.messages():
@@ -131,6 +137,26 @@ async def assert_each_email_once(sink: SmtpSink, sent: list[dict], *, resends_al
     print(f"{len(expected)} emails, each once; {resends} resend(s) with the same Message-ID")
 
 
+async def where_emails_stopped(deployment: Deployment) -> str:
+    """What a failed scenario leaves to read: the pipeline's counters and each service's warnings."""
+    report = []
+    try:
+        conn = await asyncpg.connect(deployment.database_url, timeout=5)
+        try:
+            outbox = await conn.fetchval("SELECT count(*) FROM registration.outbox WHERE published_at IS NULL")
+            recorded = await conn.fetch("SELECT status, count(*) FROM notifications.deliveries GROUP BY status")
+        finally:
+            await conn.close()
+        report.append(f"registration outbox unpublished: {outbox}; deliveries: {dict(map(tuple, recorded))}")
+    except Exception as error:
+        report.append(f"database not readable: {error!r}")
+    for name, process in deployment.stack.services.items():
+        complaints = [line for line in process.log_tail(4000).splitlines() if '"WARNING"' in line or '"ERROR"' in line]
+        report.append(f"--- {name}: last warnings and errors of {len(complaints)}")
+        report += [line[:400] for line in complaints[-12:]]
+    return "\n".join(report)
+
+
 def second_notifications(deployment: Deployment) -> ServiceProcess:
     """Another notifications replica in the same consumer group, on a port of its own."""
     config = deployment.stack.config
@@ -143,7 +169,7 @@ def second_notifications(deployment: Deployment) -> ServiceProcess:
 async def test_notifications_killed_mid_stream(deployment):
     notifications = deployment.stack["notifications"]
     sent = await stream_applications(deployment, {10: notifications.kill, 20: notifications.start})
-    await assert_each_email_once(deployment.sink, sent, resends_allowed=1)
+    await assert_each_email_once(deployment, sent, resends_allowed=1)
 
 
 async def test_registration_and_its_relay_killed_mid_stream(deployment):
@@ -154,17 +180,17 @@ async def test_registration_and_its_relay_killed_mid_stream(deployment):
         registration.start()
 
     sent = await stream_applications(deployment, {10: crash_and_restart, 20: crash_and_restart})
-    await assert_each_email_once(deployment.sink, sent)
+    await assert_each_email_once(deployment, sent)
 
 
 async def test_kafka_stopped_mid_stream(deployment):
     sent = await stream_applications(deployment, {10: deployment.kafka.stop, 20: deployment.kafka.start})
-    await assert_each_email_once(deployment.sink, sent)
+    await assert_each_email_once(deployment, sent)
 
 
 async def test_smtp_down_for_a_while(deployment):
     sent = await stream_applications(deployment, {10: deployment.sink.stop, 20: deployment.sink.start})
-    await assert_each_email_once(deployment.sink, sent)
+    await assert_each_email_once(deployment, sent)
 
 
 async def test_smtp_answers_451_for_a_while(deployment):
@@ -178,7 +204,7 @@ async def test_smtp_answers_451_for_a_while(deployment):
         deployment.sink.rcpt_rule = refuse
 
     sent = await stream_applications(deployment, {10: refuse_all, 20: accept_again})
-    await assert_each_email_once(deployment.sink, sent)
+    await assert_each_email_once(deployment, sent)
 
 
 async def test_smtp_550_for_one_recipient_only(deployment):
@@ -193,7 +219,7 @@ async def test_smtp_550_for_one_recipient_only(deployment):
     sent = await stream_applications(
         deployment, {10: lambda: setattr(deployment.sink, "rcpt_rule", refuse_first_applicant_seen)}
     )
-    await assert_each_email_once(deployment.sink, sent, skip=refused)
+    await assert_each_email_once(deployment, sent, skip=refused)
     assert len(refused) == 1
     conn = await asyncpg.connect(deployment.database_url)
     try:
@@ -211,7 +237,7 @@ async def test_postgres_restarted_mid_stream(deployment):
     sent = await stream_applications(deployment, {10: deployment.postgres.restart})
     # an email accepted by SMTP while PostgreSQL cannot record it is the documented window: resent,
     # with the same Message-ID, once its lease expires
-    await assert_each_email_once(deployment.sink, sent, resends_allowed=1)
+    await assert_each_email_once(deployment, sent, resends_allowed=1)
 
 
 async def test_two_notification_replicas_one_killed(deployment):
@@ -220,6 +246,6 @@ async def test_two_notification_replicas_one_killed(deployment):
     try:
         replica.wait_ready()
         sent = await stream_applications(deployment, {15: replica.kill})
-        await assert_each_email_once(deployment.sink, sent, resends_allowed=1)
+        await assert_each_email_once(deployment, sent, resends_allowed=1)
     finally:
         replica.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 import pwd
+import random
 import signal
 import socket
 import subprocess
@@ -55,10 +56,39 @@ def is_running(pid: int) -> bool:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """Return a TCP port that is free right now (the OS may hand it out again; good enough locally)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+    """A TCP port that is free right now, below the kernel's range for outgoing connections.
+
+    A port from bind(0) lies in that ephemeral range: between choosing it and the server binding it,
+    or while a server restarts on it (PostgreSQL in the fault tests), the local end of some outgoing
+    connection could take it, and the server then fails with "address in use". Ports below the range
+    are never used that way. A port is handed out once per process.
+    """
+    low = _ephemeral_range_start()
+    candidates = range(max(10000, low - 15000), low)
+    for _ in range(100):
+        port = _port_choice.choice(candidates) if candidates else 0
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            port = sock.getsockname()[1]
+        _handed_out.add(port)
+        return port
+    raise OSError(f"no free TCP port found on {host}")
+
+
+_handed_out: set[int] = set()
+_port_choice = random.Random()
+
+
+def _ephemeral_range_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def start_child(

@@ -8,7 +8,10 @@ from shared.runtime import Runtime, Service, main
 
 
 def workers(runtime: Runtime):
-    return [lambda: reminders.run(runtime.pool, lambda: context_of(runtime.settings, runtime.clock, "reminders"))]
+    async def send_reminders() -> None:
+        await reminders.run(runtime.pool, lambda: context_of(runtime.settings, runtime.clock, "reminders"))
+
+    return [send_reminders]
 
 
 SERVICE = Service(
