@@ -23,14 +23,23 @@ class NotifyWakeup:
         self._conn: asyncpg.Connection | None = None
 
     async def _ensure_listening(self) -> None:
+        """Best effort, never raises: LISTEN again on a new connection, else the waiter just polls.
+
+        Any error counts, not only "cannot connect": PostgreSQL stopping between the connection and the
+        LISTEN raises InterfaceError ("connection was closed in the middle of operation"), which used to
+        escape from `wait()` and end the loop waiting here (the outbox relay, the delivery worker)."""
         if self._conn is not None and not self._conn.is_closed():
             return
+        conn = None
         try:
-            self._conn = await asyncpg.connect(self.dsn, timeout=5)
-            await self._conn.add_listener(self.channel, self._on_notify)
-        except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+            conn = await asyncpg.connect(self.dsn, timeout=5)
+            await asyncio.wait_for(conn.add_listener(self.channel, self._on_notify), 5)
+            self._conn = conn
+        except Exception as error:
             self._conn = None
-            log.debug("LISTEN unavailable, polling only", extra={"channel": self.channel, "error": str(error)})
+            if conn is not None:
+                conn.terminate()
+            log.debug("LISTEN unavailable, polling only", extra={"channel": self.channel, "error": repr(error)})
 
     def _on_notify(self, *_: object) -> None:
         self._event.set()

@@ -51,7 +51,10 @@ async def deployment(tmp_path):
     await kafka.wait_ready()
     sink.start()
     database_url = await create_database(postgres.url, "faults")
-    stack = start_stack(database_url, kafka.bootstrap_servers, sink, tmp_path / "logs")
+    # the client retries while a fault lasts; those retries must not run into the per-client limit
+    stack = start_stack(
+        database_url, kafka.bootstrap_servers, sink, tmp_path / "logs", extra_env={"PUBLIC_RATE_LIMIT": "1000"}
+    )
     yield Deployment(kafka, postgres, sink, stack, database_url)
     stack.stop()
     sink.stop()
