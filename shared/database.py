@@ -11,9 +11,16 @@ DATABASE_UNAVAILABLE = (
     asyncpg.AdminShutdownError,  # the server is stopping: "terminating connection due to administrator command"
     asyncpg.CrashShutdownError,
     asyncpg.CannotConnectNowError,  # the server is starting up or shutting down
+    # An idle pooled connection that has just read the server's FATAL "terminating connection" but not
+    # yet the close that follows is handed out, and fails with "cannot switch to state 12; another
+    # operation (2) is in progress" (seen in the fault tests while PostgreSQL restarts).
+    asyncpg.InternalClientError,
 )
 """Errors saying PostgreSQL cannot be used right now (down, restarting, connection lost), not that the work
 is wrong: whoever meets one retries later and never gives the work up."""
+
+DATABASE_ERRORS = (*DATABASE_UNAVAILABLE, asyncpg.PostgresError)
+"""Everything the database or its driver raises: what a background loop catches to try again next round."""
 
 
 async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:

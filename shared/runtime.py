@@ -148,7 +148,7 @@ def _lifespan(service: Service, settings: Settings) -> Callable[[FastAPI], Async
         declare_published_contracts(broker, service.name)
         app.state.asyncapi = specification(broker, service.name)
         loops = [("kafka connection and outbox relay", lambda: _connect_kafka(runtime))]
-        loops += [(worker.__qualname__, worker) for worker in service.workers(runtime)]
+        loops += [(worker.__qualname__.split("<locals>.")[-1], worker) for worker in service.workers(runtime)]
         tasks = [asyncio.create_task(keep_running(name, loop, metrics.count_crash), name=name) for name, loop in loops]
         log.info("service started", extra={"port": settings.port_of(service.name)})
         try:

@@ -29,6 +29,7 @@ from services.notifications import storage
 from services.notifications.domain import RetryPolicy, SendPace, failure_notices, lane_of, next_attempt_at
 from services.notifications.mail import DeliveryFailed, SmtpSender, build_message
 from services.notifications.recording import Origin, record, staff_recipients
+from shared.database import DATABASE_ERRORS
 from shared.logs import correlation_id
 from shared.runtime import Runtime
 
@@ -54,7 +55,7 @@ class DeliveryWorker:
             while True:
                 try:
                     handled = await self.deliver_due()
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                except DATABASE_ERRORS as error:
                     log.warning("delivery round failed", extra={"error": repr(error)})
                     handled = 0
                     await asyncio.sleep(1.0)
@@ -117,7 +118,7 @@ class DeliveryWorker:
             try:
                 await storage.mark_sent(self.runtime.pool, row["id"], self.runtime.clock())
                 return
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except DATABASE_ERRORS as error:
                 if asyncio.get_running_loop().time() + delay > deadline:
                     raise
                 log.warning("could not record a sent email yet", extra={"error": repr(error)})

@@ -12,11 +12,10 @@ import asyncio
 import logging
 from itertools import groupby
 
-import asyncpg
-
 from services.notifications import storage
 from services.notifications.domain import DIGEST, PlannedEmail, Recipient, digest_cutoff, digest_id
 from services.notifications.recording import Origin, record, staff_recipients
+from shared.database import DATABASE_ERRORS
 from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ class DigestWorker:
         while True:
             try:
                 await self.compose_due()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except DATABASE_ERRORS as error:
                 log.warning("digest round failed", extra={"error": repr(error)})
             await asyncio.sleep(INTERVAL)
 

@@ -26,7 +26,7 @@ async def run_once(runtime: Runtime) -> tuple[int, int]:
 
 
 def workers(runtime: Runtime) -> Sequence[Callable[[], Awaitable[None]]]:
-    async def loop() -> None:
+    async def periodic_jobs() -> None:
         while True:
             try:
                 await run_once(runtime)
@@ -34,4 +34,4 @@ def workers(runtime: Runtime) -> Sequence[Callable[[], Awaitable[None]]]:
                 log.warning("periodic jobs failed", extra={"error": repr(error)})
             await asyncio.sleep(INTERVAL_SECONDS)
 
-    return [loop]
+    return [periodic_jobs]
