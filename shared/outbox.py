@@ -208,7 +208,9 @@ class OutboxRelay:
     async def _connection(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
             self.held_shards.clear()
-            self._conn = await asyncpg.connect(self.dsn, timeout=5, server_settings={"search_path": self.schema})
+            self._conn = await asyncpg.connect(
+                self.dsn, timeout=5, command_timeout=30, server_settings={"search_path": self.schema}
+            )
         return self._conn
 
     async def _drop_connection(self) -> None:
