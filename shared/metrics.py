@@ -64,6 +64,10 @@ class ServiceMetrics:
         self.refreshers: list[Callable[[Runtime], Awaitable[None]]] = [_refresh_outbox, _refresh_lag]
         self._lag_probe: AIOKafkaConsumer | None = None
 
+    def watch_loop(self, loop: str) -> None:
+        """The loop's crash counter shows 0 from the start, so an alert can compare it with nothing."""
+        self.background_crashes.labels(loop=loop)
+
     def count_crash(self, loop: str) -> None:
         self.background_crashes.labels(loop=loop).inc()
 

@@ -149,6 +149,8 @@ def _lifespan(service: Service, settings: Settings) -> Callable[[FastAPI], Async
         app.state.asyncapi = specification(broker, service.name)
         loops = [("kafka connection and outbox relay", lambda: _connect_kafka(runtime))]
         loops += [(worker.__qualname__.split("<locals>.")[-1], worker) for worker in service.workers(runtime)]
+        for name, _ in loops:
+            metrics.watch_loop(name)
         tasks = [asyncio.create_task(keep_running(name, loop, metrics.count_crash), name=name) for name, loop in loops]
         log.info("service started", extra={"port": settings.port_of(service.name)})
         try:

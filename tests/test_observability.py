@@ -1,4 +1,4 @@
-"""Every service exposes Prometheus metrics: HTTP, outbox, consumer lag, FastStream consumers."""
+"""Every service exposes Prometheus metrics: HTTP, outbox, consumer lag, FastStream consumers, loop crashes."""
 
 import asyncio
 
@@ -21,6 +21,8 @@ async def test_metrics_are_exposed(stack, service):
     text = await scrape(stack, service)
     for name in ("http_requests_total", "http_request_duration_seconds", "outbox_backlog"):
         assert f"# TYPE {name}" in text, name
+    relay_crashes = 'background_loop_crashes_total{loop="kafka connection and outbox relay"} 0.0'
+    assert relay_crashes in text, "every background loop has its crash counter, at 0 while all is well"
 
 
 async def test_requests_counted_by_route_template(stack, unique_email):
