@@ -33,7 +33,8 @@ class NotifyWakeup:
         conn = None
         try:
             conn = await asyncpg.connect(self.dsn, timeout=5)
-            await asyncio.wait_for(conn.add_listener(self.channel, self._on_notify), 5)
+            async with asyncio.timeout(5):  # not wait_for: see wait()
+                await conn.add_listener(self.channel, self._on_notify)
             self._conn = conn
         except Exception as error:
             self._conn = None
