@@ -4,6 +4,10 @@ Times are written in UTC (`...Z`), which every client converts to the reader's z
 VTIMEZONE blocks. An update keeps the UID and raises SEQUENCE; a cancellation is METHOD:CANCEL with
 STATUS:CANCELLED. Lines are folded at 75 octets and text is escaped as the RFC requires. Pure: the
 stamp time (DTSTAMP) is passed in.
+
+`invitation_event` is the one VEVENT of a participant's invitation, built from the typed contract
+(`Activity` + `Invitation`): the email attaches it and scheduling's signed ICS link serves it, so
+both say the same STATUS (tentative dates are TENTATIVE) and the same DESCRIPTION.
 """
 
 from __future__ import annotations
@@ -13,7 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from shared.contracts import Activity, Invitation, title_in
+
 PRODUCT_ID = "-//Efus//PACTESUR 2//EN"
+ICS_DOMAIN = "pactesur.efus.eu"
 Method = Literal["PUBLISH", "REQUEST", "CANCEL"]
 PartStat = Literal["NEEDS-ACTION", "ACCEPTED", "DECLINED"]
 
@@ -130,3 +137,59 @@ def fold(line: str) -> str:
         current += encoded
     out.append(current.decode())
     return "\r\n ".join(out)
+
+
+def activity_status(status: str) -> Literal["TENTATIVE", "CONFIRMED", "CANCELLED"]:
+    """An activity's STATUS: dates not final yet (tentative, planned) are TENTATIVE."""
+    return {"tentative": "TENTATIVE", "planned": "TENTATIVE", "cancelled": "CANCELLED"}.get(status, "CONFIRMED")
+
+
+def activity_location(activity: Activity) -> str:
+    venue = activity.venue
+    return f"{venue.name}, {venue.address}, {venue.city} ({venue.country})"
+
+
+def _activity_description(title: str, activity: Activity) -> str:
+    return "\n".join(line for line in (title, activity_location(activity), activity.tentative_note) if line)
+
+
+def programme_event(activity: Activity, language: str = "en") -> CalendarEvent:
+    """The activity in the public programme feed (no attendee)."""
+    title = title_in(activity.titles, language)
+    return CalendarEvent(
+        uid=f"activity-{activity.activity_id}@{ICS_DOMAIN}",
+        sequence=activity.revision,
+        starts_at=activity.starts_at,
+        ends_at=activity.ends_at,
+        summary=title,
+        location=activity_location(activity),
+        description=_activity_description(title, activity),
+        status=activity_status(activity.status),
+        organiser=Person(activity.organiser.name, str(activity.organiser.email)),
+        url=activity.calendar_url,
+    )
+
+
+def invitation_event(activity: Activity, invitation: Invitation) -> CalendarEvent:
+    """One participant's VEVENT: a REQUEST asks them to reply, a CANCEL marks them declined."""
+    cancelled = invitation.ics_method == "CANCEL"
+    return CalendarEvent(
+        uid=invitation.ics_uid,
+        sequence=invitation.ics_sequence,
+        starts_at=activity.starts_at,
+        ends_at=activity.ends_at,
+        summary=invitation.activity_title,
+        location=activity_location(activity),
+        description=_activity_description(invitation.activity_title, activity),
+        status="CANCELLED" if cancelled else activity_status(activity.status),
+        organiser=Person(activity.organiser.name, str(activity.organiser.email)),
+        attendee=Person(invitation.participant.name, str(invitation.participant.email)),
+        attendee_partstat="DECLINED" if cancelled else "NEEDS-ACTION",
+        attendee_rsvp=not cancelled,
+        url=invitation.ics_url,
+    )
+
+
+def invitation_invite(activity: Activity, invitation: Invitation, *, stamp: datetime) -> CalendarInvite:
+    """The invitation as an emailed iTIP message (METHOD REQUEST or CANCEL)."""
+    return CalendarInvite(invitation_event(activity, invitation), method=invitation.ics_method, stamp=stamp)

@@ -31,20 +31,22 @@ from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.asyncapi import asyncapi_router, declare_published_contracts, specification
 from shared.background import keep_running
-from shared.consumer import IdempotentConsumer, subscribe
-from shared.database import DATABASE_UNAVAILABLE, create_pool
-from shared.health import health_router
-from shared.kafka import DeadLetters, create_producer, kafka_reachable
+from shared.contracts.topics import Topic
+from shared.dependencies import Dependencies
 from shared.logs import configure_logging, correlation_id
-from shared.metrics import HttpMetricsMiddleware, ServiceMetrics, metrics_router
-from shared.migrations import apply_migrations
-from shared.openapi import common_answers, document_answers
-from shared.outbox import OutboxRelay, collecting_writes
+from shared.messaging.consumer import IdempotentConsumer, subscribe
+from shared.messaging.kafka import DeadLetters, create_producer, ensure_topics, kafka_reachable
+from shared.messaging.outbox import OutboxRelay, collecting_writes
+from shared.messaging.publishing import Publisher
+from shared.messaging.wakeup import NotifyWakeup
 from shared.settings import Settings, load_settings
-from shared.topics import Topic, ensure_topics
-from shared.wakeup import NotifyWakeup
+from shared.storage.database import DATABASE_UNAVAILABLE, create_pool
+from shared.storage.migrations import apply_migrations
+from shared.web.asyncapi import asyncapi_router, declare_published_contracts, specification
+from shared.web.health import health_router
+from shared.web.metrics import HttpMetricsMiddleware, ServiceMetrics, metrics_router
+from shared.web.openapi import common_answers, document_answers
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,17 @@ class Runtime:
     """(group, topic) of every subscriber, for the consumer-lag metric."""
     _wakeups: dict[str, NotifyWakeup] = field(default_factory=dict)
 
+    @property
+    def dependencies(self) -> Dependencies:
+        """What the service's workflows are given (they never see the Runtime itself)."""
+        return Dependencies(
+            pool=self.pool,
+            settings=self.settings,
+            clock=self.clock,
+            new_id=self.new_id,
+            publisher=Publisher(self.service.name, self.new_id),
+        )
+
     def wakeup(self, channel: str) -> NotifyWakeup:
         """The process's one wakeup of `channel`: a worker waits on it, the code that gives it work
         in this process pokes it after committing (no NOTIFY needed), other processes NOTIFY."""
@@ -93,7 +106,7 @@ class Service:
     commands: dict[str, Callable[[Settings, list[str]], Awaitable[object]]] = field(default_factory=dict)
     title: str = ""
     middleware: Sequence[Callable[[FastAPI, Settings], None]] = ()
-    """Each installs an ASGI middleware on the app (e.g. shared.http_limits.PublicLimits)."""
+    """Each installs an ASGI middleware on the app (e.g. shared.web.http_limits.PublicLimits)."""
     metrics: Callable[[ServiceMetrics], None] = lambda metrics: None
     """Adds the service's own gauges and their refresh to /metrics."""
 
@@ -117,6 +130,11 @@ def create_app(service: Service, settings: Settings) -> FastAPI:
 def runtime_of(request: Request) -> Runtime:
     """FastAPI dependency: the running service's Runtime."""
     return request.app.state.runtime
+
+
+def dependencies_of(request: Request) -> Dependencies:
+    """FastAPI dependency: what a workflow is given, for the handler to pass on."""
+    return request.app.state.runtime.dependencies
 
 
 def _lifespan(service: Service, settings: Settings) -> Callable[[FastAPI], AsyncIterator[None]]:
@@ -226,7 +244,7 @@ async def _shutdown(runtime: Runtime, tasks: list[asyncio.Task]) -> None:
 class UnitOfWorkMiddleware:
     """Pure ASGI middleware around every request: the correlation id (from X-Correlation-ID or new)
     is set for logs and events and echoed in the response; if the request committed outbox rows,
-    the relay is woken once the response is out (see shared.outbox.collecting_writes)."""
+    the relay is woken once the response is out (see shared.messaging.outbox.collecting_writes)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, EmailStr, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from shared.auth import StaffToken, parse_staff_tokens
+from shared.security.auth import StaffToken, parse_staff_tokens
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -90,7 +90,7 @@ class Settings(BaseSettings):
 
     @property
     def signing_key(self) -> bytes:
-        """The key of signed links (shared.signing)."""
+        """The key of signed links (shared.security.signing)."""
         return self.secret_key.get_secret_value().encode()
 
     @property

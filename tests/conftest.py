@@ -31,8 +31,8 @@ from deploy.local.postgres import LocalPostgres
 from deploy.local.processes import free_port
 from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import SERVICES, ServiceStack, StackConfig
-from shared import topics
-from shared.auth import token_hash
+from shared.contracts import topics
+from shared.security.auth import token_hash
 
 pytest_plugins = ["tests.hostile"]  # the hostile-input tests' shared fixtures
 

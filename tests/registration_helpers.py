@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from shared.events import parse_event
+from shared.contracts.registry import parse_event
 from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -12,7 +12,8 @@ from shared.contracts import (
     ApplicationSubmittedV1,
     person_id_for_email,
 )
-from shared.events import EventRejected, new_event, parse_event
+from shared.contracts.events import EventRejected, new_event
+from shared.contracts.registry import parse_event
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from shared.contracts import CONTRACTS
-from shared.events import Event, Payload
+from shared.contracts.events import Event, Payload
 
 SNAPSHOTS = Path(__file__).parent / "contracts"
 
@@ -52,7 +52,7 @@ def test_schema_matches_snapshot(key):
 
 
 def test_every_contract_declares_type_version_and_topic():
-    from shared.topics import ALL_TOPICS
+    from shared.contracts.topics import ALL_TOPICS
 
     topic_names = {t.name for t in ALL_TOPICS}
     for (event_type, version), contract in CONTRACTS.items():

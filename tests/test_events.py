@@ -7,7 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from shared.contracts import ApplicationSubmitted
-from shared.events import EventRejected, new_event, parse_event
+from shared.contracts.events import EventRejected, new_event
+from shared.contracts.registry import parse_event
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 

@@ -24,7 +24,8 @@ from services.notifications.recording import UNSUBSCRIBE_PURPOSE
 from services.registration.links import EDIT, SIGNUP
 from services.registration.seed import SLUG
 from services.scheduling.domain.invitations import DECLINE_PURPOSE, INVITATION_ICS_PURPOSE
-from shared import csrf, signing
+from shared.security import signing
+from shared.web import csrf
 from tests.hostile import HostileApplication, edit_token_from_email, web_fields
 from tests.registration_helpers import REVIEWER, form
 from tests.test_registration_staff_pages import csrf_of
@@ -178,13 +179,13 @@ PUBLIC_OPERATIONS: dict[str, set[tuple[str, str]]] = {
 }
 """Operations anyone may call (signed links carry their own proof); every other one needs a staff token."""
 HEALTH = {("GET", "/health/live"), ("GET", "/health/ready")}
-"""Every service's probes (shared.health)."""
+"""Every service's probes (shared.web.health)."""
 
 
 def admitted_roles(call: object) -> frozenset[str] | None:
-    """The roles a `shared.auth` dependency admits (read from require_role's closure), else None."""
+    """The roles a `shared.security.auth` dependency admits (read from require_role's closure), else None."""
     code = getattr(call, "__code__", None)
-    if code is None or getattr(call, "__module__", "") != "shared.auth":
+    if code is None or getattr(call, "__module__", "") != "shared.security.auth":
         return None
     cells = {name: cell.cell_contents for name, cell in zip(code.co_freevars, call.__closure__ or (), strict=True)}
     if "allowed" in cells:

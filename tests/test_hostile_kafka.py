@@ -18,9 +18,8 @@ import httpx
 import pytest
 
 from deploy.local.stack import SERVICES
-from shared import topics
-from shared.contracts import CONTRACTS
-from shared.events import MAX_EVENT_BYTES
+from shared.contracts import CONTRACTS, topics
+from shared.contracts.events import MAX_EVENT_BYTES
 from tests.conftest import publish, read_dead_letters
 from tests.test_events import submitted_event
 from tests.test_notifications_calendar import confirmed

@@ -104,7 +104,7 @@ def test_a_call_with_an_empty_description_is_refused_with_422(stack):
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_a_signed_link_with_non_ascii_text_is_refused_not_a_crash(stack, method):
-    """Was a 500: hmac.compare_digest raises TypeError on non-ASCII text (shared.signing)."""
+    """Was a 500: hmac.compare_digest raises TypeError on non-ASCII text (shared.security.signing)."""
     answer = httpx.request(
         method, f"{stack['notifications'].url}/unsubscribe", params={"token": "abcdefghij.é"}, timeout=20
     )

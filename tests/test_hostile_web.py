@@ -14,7 +14,7 @@ import icalendar
 import pytest
 
 from deploy.local.smtp_sink import ReceivedMail
-from shared import topics
+from shared.contracts import topics
 from tests.conftest import ADMIN_TOKEN, STAFF, publish
 from tests.hostile import (
     ESCAPED_MARKUP,

@@ -1,9 +1,9 @@
-"""shared.http_limits: the per-client token bucket (429 + Retry-After) and the body cap (413)."""
+"""shared.web.http_limits: the per-client token bucket (429 + Retry-After) and the body cap (413)."""
 
 import httpx
 from fastapi import FastAPI, Request
 
-from shared.http_limits import PublicLimits, TokenBuckets
+from shared.web.http_limits import PublicLimits, TokenBuckets
 
 
 class Clock:

@@ -9,12 +9,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream.kafka import KafkaBroker
 
-from shared.consumer import IdempotentConsumer, subscribe
 from shared.contracts import ApplicationSubmitted
-from shared.database import create_pool
-from shared.kafka import DeadLetters, create_producer
-from shared.migrations import apply_migrations
-from shared.topics import Topic
+from shared.contracts.topics import Topic
+from shared.messaging.consumer import IdempotentConsumer, subscribe
+from shared.messaging.kafka import DeadLetters, create_producer
+from shared.storage.database import create_pool
+from shared.storage.migrations import apply_migrations
 from tests.conftest import publish
 from tests.test_events import submitted_event
 from tests.test_outbox import new_topic, read_topic

@@ -6,7 +6,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from shared.migrations import MigrationError, apply_migrations, discover
+from shared.storage.migrations import MigrationError, apply_migrations, discover
 
 SERVICES_DIR = Path(__file__).parents[1] / "services"
 

@@ -26,7 +26,7 @@ from shared.contracts import (
     Places,
     Venue,
 )
-from shared.events import new_event
+from shared.contracts.events import new_event
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 STARTS = datetime(2027, 5, 10, 7, 0, tzinfo=UTC)

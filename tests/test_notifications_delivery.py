@@ -24,12 +24,11 @@ from deploy.local.processes import free_port
 from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import ServiceProcess, ServiceStack, StackConfig
 from services.notifications.digest import DigestWorker
-from shared import topics
-from shared.contracts import PersonErased
-from shared.database import create_pool
-from shared.events import new_event
+from shared.contracts import PersonErased, topics
+from shared.contracts.events import new_event
+from shared.messaging.wakeup import NotifyWakeup
 from shared.settings import load_settings
-from shared.wakeup import NotifyWakeup
+from shared.storage.database import create_pool
 from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN, STAFF, STAFF_TOKENS, create_database, publish, read_dead_letters
 from tests.test_events import submitted_event
 from tests.test_notifications_calendar import confirmed

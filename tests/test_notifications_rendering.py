@@ -80,7 +80,7 @@ def test_decision_released_goes_to_the_application_contact_in_their_language():
 
     from services.notifications.routes import plan
     from shared.contracts import Contact, DecisionReleased
-    from shared.events import new_event
+    from shared.contracts.events import new_event
     from tests.test_notifications_calendar import NOW
 
     person = Contact(

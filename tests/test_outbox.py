@@ -11,11 +11,11 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from deploy.local.kafka import LocalKafka
-from shared.database import connect
-from shared.events import parse_event
-from shared.kafka import create_producer
-from shared.migrations import apply_migrations
-from shared.outbox import OutboxRelay, enqueue
+from shared.contracts.registry import parse_event
+from shared.messaging.kafka import create_producer
+from shared.messaging.outbox import OutboxRelay, enqueue
+from shared.storage.database import connect
+from shared.storage.migrations import apply_migrations
 from tests.conftest import start_stack
 from tests.test_end_to_end import APPLY, application
 from tests.test_events import submitted_event

@@ -4,7 +4,7 @@ poison message is dead-lettered with its reason while the consumers carry on."""
 import asyncio
 import uuid
 
-from shared import topics
+from shared.contracts import topics
 from tests.conftest import publish, read_dead_letters
 from tests.test_events import submitted_event
 

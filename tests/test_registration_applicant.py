@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.signing import verify
+from shared.security.signing import verify
 from tests.registration_helpers import REVIEWER, apply, email, events, form, last_event, new_call, token_of
 
 

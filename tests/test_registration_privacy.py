@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.registration.workflows.privacy import announce_closed_calls, erase_expired
-from shared.database import create_pool
+from shared.storage.database import create_pool
 from tests.registration_helpers import ADMIN, apply, email, events, last_event, new_call, staff_move, stage
 
 

@@ -23,8 +23,8 @@ from services.scheduling.domain.invitations import (
     scheduling_base_url,
 )
 from services.scheduling.domain.places import FREED_REASONS, Limits, Seat, decide, promotions, waitlist_order
-from shared import signing
 from shared.calendar import CalendarEvent, Person, calendar, fold
+from shared.security import signing
 
 T0 = datetime(2025, 5, 1, tzinfo=UTC)
 CITIES = [uuid.UUID(int=i) for i in range(1, 6)]

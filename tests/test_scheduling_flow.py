@@ -20,7 +20,7 @@ import icalendar
 import pytest
 
 from shared.contracts import CitySignedUp, Contact, ContactChanged, PersonErased, person_id_for_email
-from shared.events import new_event
+from shared.contracts.events import new_event
 from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN, publish
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -5,8 +5,8 @@ import asyncio
 import asyncpg
 import pytest
 
-from shared import wakeup
-from shared.wakeup import NotifyWakeup
+from shared.messaging import wakeup
+from shared.messaging.wakeup import NotifyWakeup
 
 
 class ClosedMidOperation:

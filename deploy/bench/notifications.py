@@ -33,9 +33,8 @@ from deploy.local.stack import ServiceStack, StackConfig
 from services.notifications.mail import build_message
 from services.notifications.rendering import render
 from services.notifications.samples import sample_context
-from shared import topics
-from shared.contracts import ApplicationSubmitted, person_id_for_email
-from shared.events import new_event
+from shared.contracts import ApplicationSubmitted, person_id_for_email, topics
+from shared.contracts.events import new_event
 
 PREFIX = "bench"
 

@@ -27,7 +27,7 @@ from deploy.local.postgres import LocalPostgres
 from deploy.local.processes import port_accepts
 from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import SERVICES, ServiceStack, StackConfig
-from shared.auth import token_hash
+from shared.security.auth import token_hash
 
 PASSED_THROUGH = ("SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM")
 LOCAL = Path(__file__).resolve().parents[2] / ".local"

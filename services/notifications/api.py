@@ -1,5 +1,5 @@
 """Staff/ops HTTP API of notifications: the delivery log, previews, resending, explanations,
-staff notification preferences. Authenticated with staff bearer tokens (shared.auth)."""
+staff notification preferences. Authenticated with staff bearer tokens (shared.security.auth)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from services.notifications.rendering import email_templates, render
 from services.notifications.replay import replay_dead_letters
 from services.notifications.routes import STAFF_KINDS
 from services.notifications.samples import sample_context
-from shared.auth import StaffMember, require_role
 from shared.contracts import EU_LANGUAGES
-from shared.openapi import detail_answer
 from shared.runtime import Runtime, runtime_of
+from shared.security.auth import StaffMember, require_role
+from shared.web.openapi import detail_answer
 
 router = APIRouter(prefix="/api/v1", tags=["deliveries"])
 

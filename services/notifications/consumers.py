@@ -12,12 +12,11 @@ import asyncpg
 from services.notifications import storage
 from services.notifications.recording import Origin, record, staff_recipients
 from services.notifications.routes import ROUTES, plan
-from shared import topics
-from shared.consumer import IdempotentConsumer
-from shared.contracts import PersonErased
-from shared.events import Event
+from shared.contracts import PersonErased, topics
+from shared.contracts.events import Event
+from shared.contracts.topics import Topic
+from shared.messaging.consumer import IdempotentConsumer
 from shared.runtime import Runtime
-from shared.topics import Topic
 
 log = logging.getLogger(__name__)
 

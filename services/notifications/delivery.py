@@ -29,9 +29,9 @@ from services.notifications import storage
 from services.notifications.domain import RetryPolicy, SendPace, failure_notices, lane_of, next_attempt_at
 from services.notifications.mail import DeliveryFailed, SmtpSender, build_message
 from services.notifications.recording import Origin, record, staff_recipients
-from shared.database import DATABASE_ERRORS
 from shared.logs import correlation_id
 from shared.runtime import Runtime
+from shared.storage.database import DATABASE_ERRORS
 
 log = logging.getLogger(__name__)
 

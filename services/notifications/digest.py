@@ -15,8 +15,8 @@ from itertools import groupby
 from services.notifications import storage
 from services.notifications.domain import DIGEST, PlannedEmail, Recipient, digest_cutoff, digest_id
 from services.notifications.recording import Origin, record, staff_recipients
-from shared.database import DATABASE_ERRORS
 from shared.runtime import Runtime
+from shared.storage.database import DATABASE_ERRORS
 
 log = logging.getLogger(__name__)
 

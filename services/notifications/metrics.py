@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from services.notifications import storage
-from shared.metrics import ServiceMetrics
 from shared.runtime import Runtime
+from shared.web.metrics import ServiceMetrics
 
 
 def delivery_metrics(metrics: ServiceMetrics) -> None:

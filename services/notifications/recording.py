@@ -22,8 +22,8 @@ from services.notifications.domain import (
 )
 from services.notifications.rendering import render
 from shared.calendar import build_ics
+from shared.security.signing import sign
 from shared.settings import Settings
-from shared.signing import sign
 
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
 

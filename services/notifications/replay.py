@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from services.notifications import storage
 from services.notifications.consumers import CONSUMER
 from services.notifications.delivery import DEAD_LETTER_CONSUMER
-from shared import topics
+from shared.contracts import topics
 from shared.runtime import Runtime
 
 REPLAY_GROUP = "notifications-dead-letter-replay"

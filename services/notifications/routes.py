@@ -36,7 +36,7 @@ from shared.contracts import (
     ReminderDue,
     SessionChanged,
 )
-from shared.events import Event, Payload
+from shared.contracts.events import Event, Payload
 
 Staff = tuple[Recipient, ...]
 Addressee = tuple[Recipient, dict[str, Any]]

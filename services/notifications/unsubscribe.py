@@ -12,7 +12,7 @@ from services.notifications import storage
 from services.notifications.recording import UNSUBSCRIBE_PURPOSE
 from services.notifications.rendering import render_page
 from shared.runtime import Runtime, runtime_of
-from shared.signing import InvalidToken, verify
+from shared.security.signing import InvalidToken, verify
 
 router = APIRouter(tags=["unsubscribe"])
 PAGE = "_unsubscribe_page.html"

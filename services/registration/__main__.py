@@ -5,10 +5,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.registration import api_applicant, api_cities, api_staff, consumers, jobs, seed, web, web_staff
-from shared.http_limits import LIMIT_ANSWERS, PublicLimits
-from shared.openapi import document_answers
 from shared.runtime import Service, main
 from shared.settings import Settings
+from shared.web.http_limits import LIMIT_ANSWERS, PublicLimits
+from shared.web.openapi import document_answers
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MAX_PUBLIC_BODY_BYTES = 256 * 1024

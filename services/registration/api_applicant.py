@@ -18,7 +18,7 @@ from services.registration.texts import Texts
 from services.registration.workflows import applicant
 from services.registration.workflows.errors import NotFound, Refused
 from shared.runtime import Runtime, runtime_of
-from shared.signing import InvalidToken
+from shared.security.signing import InvalidToken
 
 router = APIRouter(prefix="/api/v1", tags=["applicants"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]

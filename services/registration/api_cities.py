@@ -16,9 +16,9 @@ from services.registration.workflows import applicant
 from services.registration.workflows import cities as city_flow
 from services.registration.workflows.cities import FOCAL_POINT
 from services.registration.workflows.errors import NotFound, Refused
-from shared.auth import StaffMember, require_role
 from shared.runtime import Runtime, runtime_of
-from shared.signing import InvalidToken
+from shared.security.auth import StaffMember, require_role
+from shared.security.signing import InvalidToken
 
 router = APIRouter(prefix="/api/v1", tags=["cities"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]

@@ -21,10 +21,10 @@ from services.registration.storage import applications, audit, calls, reviews
 from services.registration.workflows import applicant, selection
 from services.registration.workflows.errors import NotFound, Refused
 from services.registration.workflows.privacy import erase_person
-from shared.auth import StaffMember, require_role
 from shared.logs import correlation_id
-from shared.openapi import detail_answer
 from shared.runtime import Runtime, runtime_of
+from shared.security.auth import StaffMember, require_role
+from shared.web.openapi import detail_answer
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"], responses={401: {}, 403: {}})
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.consumer import IdempotentConsumer
+from shared.contracts.topics import Topic
+from shared.messaging.consumer import IdempotentConsumer
 from shared.runtime import Runtime
-from shared.topics import Topic
 
 
 def build(runtime: Runtime) -> Sequence[tuple[Topic, IdempotentConsumer]]:

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import asyncpg
 
-from shared.events import Payload, new_event
+from shared.contracts.events import Payload, new_event
 from shared.logs import correlation_id
-from shared.outbox import enqueue
+from shared.messaging.outbox import enqueue
 
 PRODUCER = "registration"
 

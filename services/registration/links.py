@@ -1,12 +1,12 @@
-"""The signed links registration hands out (shared.signing) and the public URLs they point to."""
+"""The signed links registration hands out (shared.security.signing) and the public URLs they point to."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from uuid import UUID
 
+from shared.security.signing import sign, verify
 from shared.settings import Settings
-from shared.signing import sign, verify
 
 EDIT = "application-edit"
 SIGNUP = "city-signup"
@@ -27,7 +27,7 @@ class Links:
         return f"{self.base}/cities/signup/{sign(self.key, SIGNUP, {'c': str(city_id)}, expires_at=until)}"
 
     def application_of(self, token: str, now: datetime) -> UUID:
-        """The application an edit token is for; shared.signing.InvalidToken when bad or expired."""
+        """The application an edit token is for; shared.security.signing.InvalidToken when bad or expired."""
         return UUID(verify(self.key, EDIT, token, now=now)["a"])
 
     def city_of(self, token: str, now: datetime) -> UUID:

@@ -22,8 +22,8 @@ from services.registration.emit import emit
 from services.registration.links import Links
 from services.registration.storage import calls, cities
 from shared.contracts import person_id_for_email
-from shared.database import connect
 from shared.settings import Settings
+from shared.storage.database import connect
 
 SLUG = "pactesur-2-associated-cities"
 TIMEZONE = "Europe/Brussels"

@@ -28,9 +28,9 @@ from services.registration.web_errors import field_errors
 from services.registration.workflows import applicant
 from services.registration.workflows import cities as city_flow
 from services.registration.workflows.errors import NotFound, Refused
-from shared import csrf
 from shared.runtime import Runtime, runtime_of
-from shared.signing import InvalidToken
+from shared.security.signing import InvalidToken
+from shared.web import csrf
 
 TEMPLATES = Path(__file__).parent / "templates"
 router = APIRouter(include_in_schema=False)

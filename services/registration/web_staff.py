@@ -23,9 +23,9 @@ from services.registration.storage import applications, audit, calls, reviews
 from services.registration.web import csrf_ok, posted
 from services.registration.workflows import selection
 from services.registration.workflows.errors import NotFound, Refused
-from shared import csrf
-from shared.auth import StaffMember, authenticate
 from shared.runtime import Runtime, runtime_of
+from shared.security.auth import StaffMember, authenticate
+from shared.web import csrf
 
 TEMPLATES = Path(__file__).parent / "templates" / "staff"
 COOKIE = "pactesur_staff"

@@ -18,12 +18,11 @@ from services.scheduling.storage import nominations as nomination_rows
 from services.scheduling.storage import reminders as reminder_rows
 from services.scheduling.workflows import nominating
 from services.scheduling.workflows.publishing import context_of
-from shared import topics
-from shared.consumer import IdempotentConsumer
-from shared.contracts import ApplicationSubmitted, CitySignedUp, ContactChanged, PersonErased
-from shared.events import Event
+from shared.contracts import ApplicationSubmitted, CitySignedUp, ContactChanged, PersonErased, topics
+from shared.contracts.events import Event
+from shared.contracts.topics import Topic
+from shared.messaging.consumer import IdempotentConsumer
 from shared.runtime import Runtime
-from shared.topics import Topic
 
 CONSUMER = "scheduling"
 

@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from services.scheduling.domain.activities import DEFAULT_REMINDER_DAYS, as_utc
 from services.scheduling.workflows import planning
 from services.scheduling.workflows.publishing import context_of
-from shared.database import create_pool
 from shared.settings import Settings
+from shared.storage.database import create_pool
 
 CAPACITY, CITY_QUOTA = 40, 3
 DEADLINE_BEFORE = timedelta(days=30)

@@ -1,17 +1,18 @@
-"""Event contracts: every payload that crosses a service boundary, with its schema version.
+"""Event contracts: everything that crosses a service boundary on Kafka.
+
+- `events`: the `Payload` base class and the `Event` envelope around it;
+- `topics`: the topics and which service owns each;
+- `common`: field types and `Contact`; `registration`, `scheduling`: the payloads each publishes;
+- `registry`: `CONTRACTS` (every (type, version) that may be read), `UPCASTS` and `parse_event()`.
 
 Changing a payload's fields changes its JSON schema; tests/test_contracts.py compares every schema
-with its snapshot, so a change without a VERSION bump fails. Old versions stay registered while
-any consumer may still read them, and `UPCASTS` turns an old version into the next one, so that
-`shared.events.parse_event()` always hands handlers the latest version of a contract.
-
-`common` holds the field types and `Contact`, `registration` and `scheduling` the payloads each
-service publishes; everything is imported from here (`from shared.contracts import ...`).
+with its snapshot, so a change without a VERSION bump fails. An old version stays registered as its
+own class (`ApplicationSubmittedV1`) with an `upcast()` to the next one, so that `parse_event()`
+always hands handlers the latest version. Payloads are imported from here
+(`from shared.contracts import ...`); the envelope from `shared.contracts.events`.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from shared.contracts.common import (
     EU_LANGUAGES,
@@ -35,6 +36,7 @@ from shared.contracts.registration import (
     ApplicationReviewed,
     ApplicationSubmitted,
     ApplicationSubmittedV1,
+    ApplicationSubmittedV2,
     ApplicationUpdated,
     ApplicationWithdrawn,
     CallClosed,
@@ -46,8 +48,8 @@ from shared.contracts.registration import (
     MoreInformationRequested,
     PersonErased,
     PlaceOffered,
-    application_submitted_v1_to_v2,
 )
+from shared.contracts.registry import CONTRACTS, UPCASTS, parse_event
 from shared.contracts.scheduling import (
     Activity,
     ActivityCancelled,
@@ -74,7 +76,6 @@ from shared.contracts.scheduling import (
     SessionChanged,
     Venue,
 )
-from shared.events import Payload
 
 __all__ = [
     "CONTRACTS",
@@ -89,6 +90,7 @@ __all__ = [
     "ApplicationReviewed",
     "ApplicationSubmitted",
     "ApplicationSubmittedV1",
+    "ApplicationSubmittedV2",
     "ApplicationUpdated",
     "ApplicationWithdrawn",
     "AttendanceRecorded",
@@ -131,43 +133,7 @@ __all__ = [
     "Titles",
     "Url",
     "Venue",
+    "parse_event",
     "person_id_for_email",
     "title_in",
 ]
-
-UPCASTS: dict[tuple[str, int], Callable[[Payload], Payload]] = {
-    ("ApplicationSubmitted", 1): application_submitted_v1_to_v2,
-}
-"""(type, old version) -> a function making the next version's payload from the old one."""
-
-CONTRACTS: dict[tuple[str, int], type[Payload]] = {
-    (c.TYPE, c.VERSION): c
-    for c in (
-        CallOpened,
-        CallClosed,
-        ApplicationSubmittedV1,
-        ApplicationSubmitted,
-        ApplicationUpdated,
-        ApplicationWithdrawn,
-        EditLinkRequested,
-        MoreInformationRequested,
-        ApplicationReviewed,
-        DecisionReleased,
-        PlaceOffered,
-        CitySignedUp,
-        ContactChanged,
-        PersonErased,
-        ActivityScheduled,
-        ActivityRescheduled,
-        ActivityCancelled,
-        SessionChanged,
-        ParticipantNominated,
-        NominationConfirmed,
-        NominationWaitlisted,
-        NominationPromoted,
-        NominationCancelled,
-        NominationDeclined,
-        ReminderDue,
-        AttendanceRecorded,
-    )
-}

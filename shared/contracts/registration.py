@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, EmailStr, Field
 
-from shared import topics
+from shared.contracts import topics
 from shared.contracts.common import (
     EU_LANGUAGES,
     CityRole,
@@ -29,7 +29,7 @@ from shared.contracts.common import (
     Url,
     person_id_for_email,
 )
-from shared.events import Payload
+from shared.contracts.events import Payload
 
 
 class _RegistrationPayload(Payload):
@@ -73,8 +73,9 @@ class CallClosed(_RegistrationPayload):
 # --- Applications ------------------------------------------------------------------------------
 
 
-class ApplicationSubmitted(_RegistrationPayload):  # v1: the name stays, so that its published schema is unchanged
-    """v1, kept so that events already on the topic stay readable; upcast to v2 by parse_event()."""
+class ApplicationSubmittedV1(_RegistrationPayload):
+    """v1, kept so that events already on the topic stay readable; `upcast()` makes the v2 that
+    handlers receive (shared.contracts.registry.parse_event)."""
 
     TYPE = "ApplicationSubmitted"
     VERSION = 1
@@ -92,11 +93,19 @@ class ApplicationSubmitted(_RegistrationPayload):  # v1: the name stays, so that
     closes_at: datetime
     timezone: Name
 
+    def upcast(self) -> ApplicationSubmittedV2:
+        """v2 from v1: the call's title is known in the applicant's language only (falling back to
+        English for a language outside the EU's), the call's timezone is the one v1 showed dates in."""
+        language = self.language if self.language in EU_LANGUAGES else "en"
+        return ApplicationSubmittedV2(
+            **self.model_dump(),
+            call_titles={language: self.call_title},
+            call_timezone=self.timezone,
+            contact_person_id=person_id_for_email(str(self.contact_email)),
+        )
 
-ApplicationSubmittedV1 = ApplicationSubmitted
 
-
-class ApplicationSubmitted(_RegistrationPayload):  # noqa: F811 - v2 takes the name over from v1
+class ApplicationSubmittedV2(_RegistrationPayload):
     """A city applied to a call for expressions of interest (key: application id).
 
     v2 keeps every v1 field with its meaning: `call_title` is in the applicant's `language` and
@@ -127,6 +136,10 @@ class ApplicationSubmitted(_RegistrationPayload):  # noqa: F811 - v2 takes the n
     edit_url: Url | None = Field(
         default=None, description="signed link to view/edit/withdraw, valid until closes_at (None only in upcast v1)"
     )
+
+
+ApplicationSubmitted = ApplicationSubmittedV2
+"""The latest version: what publishers build and handlers receive."""
 
 
 class _ApplicationEvent(_RegistrationPayload):
@@ -285,14 +298,3 @@ class PersonErased(_RegistrationPayload):
     email: EmailStr = Field(description="match on this too: other services may not know the person id")
     erased_at: AwareDatetime
     reason: Literal["request", "retention"]
-
-
-def application_submitted_v1_to_v2(old: ApplicationSubmittedV1) -> ApplicationSubmitted:
-    """The upcast of ApplicationSubmitted v1 (see UPCASTS)."""
-    language = old.language if old.language in EU_LANGUAGES else "en"
-    return ApplicationSubmitted(
-        **old.model_dump(),
-        call_titles={language: old.call_title},
-        call_timezone=old.timezone,
-        contact_person_id=person_id_for_email(str(old.contact_email)),
-    )

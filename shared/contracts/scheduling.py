@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, EmailStr, Field
 
-from shared import topics
+from shared.contracts import topics
 from shared.contracts.common import (
     Contact,
     CountryCode,
@@ -23,7 +23,7 @@ from shared.contracts.common import (
     Titles,
     Url,
 )
-from shared.events import Payload
+from shared.contracts.events import Payload
 
 
 class _SchedulingPayload(Payload):

@@ -97,7 +97,7 @@ async def resend_link(runtime: Runtime, slug: str, city: str, country: str) -> N
 
 
 async def _by_token(conn: asyncpg.Connection, runtime: Runtime, token: str, *, lock: bool) -> tuple[Application, Call]:
-    """shared.signing.InvalidToken for a bad or expired link. `lock` takes the call, then the
+    """shared.security.signing.InvalidToken for a bad or expired link. `lock` takes the call, then the
     application (the order staff commands use), so that edits and review commands serialise."""
     application_id = Links(runtime.settings).application_of(token, runtime.clock())
     application = await applications.get_application(conn, application_id)

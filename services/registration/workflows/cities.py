@@ -17,7 +17,7 @@ FOCAL_POINT = "focal point"
 
 
 async def city_by_token(runtime: Runtime, token: str) -> City:
-    """shared.signing.InvalidToken for a bad or expired sign-up link."""
+    """shared.security.signing.InvalidToken for a bad or expired sign-up link."""
     city_id = Links(runtime.settings).city_of(token, runtime.clock())
     async with runtime.pool.acquire() as conn:
         city = await cities.get_city(conn, city_id)

@@ -25,9 +25,9 @@ from services.registration.emit import emit
 from services.registration.links import Links
 from services.registration.storage import applications, audit, calls, cities, reviews
 from services.registration.workflows.errors import NotFound, Refused
-from shared.auth import StaffMember
 from shared.logs import correlation_id
 from shared.runtime import Runtime
+from shared.security.auth import StaffMember
 
 SIGNUP_VALIDITY = timedelta(days=60)
 DEFAULT_MORE_INFO_DAYS = 14

@@ -22,9 +22,9 @@ from services.scheduling.domain.invitations import Links
 from services.scheduling.storage import cities as city_rows
 from services.scheduling.workflows.nominating import NotFound
 from services.scheduling.workflows.publishing import Context, links_of
-from shared.auth import FocalPoint, StaffMember, require_role, require_staff_or_focal_point
-from shared.openapi import detail_answer
 from shared.runtime import Runtime, runtime_of
+from shared.security.auth import FocalPoint, StaffMember, require_role, require_staff_or_focal_point
+from shared.web.openapi import detail_answer
 
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 Admin = Annotated[StaffMember, Depends(require_role("admin"))]

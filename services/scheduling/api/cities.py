@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.scheduling.api.access import UNKNOWN, Admin, Reader, RuntimeDep, unprocessable
 from services.scheduling.storage import cities as city_rows
-from shared.auth import issue_focal_point_token
+from shared.security.auth import issue_focal_point_token
 
 router = APIRouter(prefix="/api/v1", tags=["cities"])
 

@@ -37,9 +37,9 @@ from services.scheduling.domain.invitations import (
 from services.scheduling.storage import activities as activity_rows
 from services.scheduling.storage import nominations as nomination_rows
 from services.scheduling.workflows import nominating
-from shared import signing
 from shared.calendar import calendar
 from shared.contracts import EuLanguage, Explanation, Name, Text, TimeZone
+from shared.security import signing
 
 router = APIRouter(prefix="/api/v1", tags=["nominations"])
 

@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
-from shared import signing
 from shared.calendar import CalendarEvent, Person
 from shared.contracts import Activity, Invitation, Organiser, Participant, Venue, title_in
+from shared.security import signing
 
 DECLINE_PURPOSE = "scheduling-decline"
 INVITATION_ICS_PURPOSE = "scheduling-invitation-ics"

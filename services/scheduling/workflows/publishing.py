@@ -20,9 +20,9 @@ from services.scheduling.domain.invitations import (
 )
 from services.scheduling.storage import nominations as nomination_rows
 from shared.contracts import Activity, Invitation, Organiser
-from shared.events import Payload, new_event
+from shared.contracts.events import Payload, new_event
 from shared.logs import correlation_id
-from shared.outbox import enqueue
+from shared.messaging.outbox import enqueue
 from shared.settings import Settings
 
 PRODUCER = "scheduling"

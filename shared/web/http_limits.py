@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.openapi import Answers, detail_answer
+from shared.web.openapi import Answers, detail_answer
 
 MAX_TRACKED_CLIENTS = 10_000
 LIMIT_ANSWERS: Answers = {

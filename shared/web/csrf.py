@@ -1,6 +1,6 @@
 """CSRF protection of server-rendered forms: a signed double-submit token.
 
-The page sets a cookie and a hidden field with the same token, signed (shared.signing) and expiring.
+The page sets a cookie and a hidden field with the same token, signed (shared.security.signing) and expiring.
 A POST is accepted only when both are present, equal and the signature holds: another site can make a
 browser send the cookie, but cannot read it to put it in the form.
 """
@@ -11,7 +11,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from shared.signing import InvalidToken, sign, verify
+from shared.security.signing import InvalidToken, sign, verify
 
 COOKIE = "pactesur_csrf"
 FIELD = "csrf_token"

@@ -28,8 +28,8 @@ from datetime import timedelta
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from shared.events import Event
-from shared.wakeup import NotifyWakeup
+from shared.contracts.events import Event
+from shared.messaging.wakeup import NotifyWakeup
 
 log = logging.getLogger(__name__)
 

@@ -1,17 +1,50 @@
-"""Kafka clients configured once: the idempotent producer and the dead-letter publisher."""
+"""Kafka clients configured once: topic creation, the idempotent producer and the dead-letter publisher."""
 
 from __future__ import annotations
 
 import logging
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.structs import ConsumerRecord
 
-from shared import topics
+from shared.contracts import topics
+from shared.contracts.topics import ALL_TOPICS, Topic
 
 log = logging.getLogger(__name__)
 
 MAX_DEAD_LETTER_BYTES = 900_000
+
+
+async def ensure_topics(bootstrap_servers: str, topics: tuple[Topic, ...] = ALL_TOPICS) -> list[str]:
+    """Create the topics that do not exist yet; returns the names created. Safe to run concurrently."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in topics if t.name not in existing]
+        created = []
+        for topic in missing:
+            try:
+                await admin.create_topics(
+                    [
+                        NewTopic(
+                            topic.name,
+                            num_partitions=topic.partitions,
+                            replication_factor=1,
+                            topic_configs={"retention.ms": str(topic.retention_ms)},
+                        )
+                    ]
+                )
+                created.append(topic.name)
+            except TopicAlreadyExistsError:
+                pass
+        if created:
+            log.info("created topics", extra={"topics": created})
+        return created
+    finally:
+        await admin.close()
 
 
 def create_producer(bootstrap_servers: str) -> AIOKafkaProducer:

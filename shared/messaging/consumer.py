@@ -35,12 +35,13 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
-from shared.database import DATABASE_UNAVAILABLE
-from shared.events import Event, EventRejected, Payload, parse_event
-from shared.kafka import DeadLetters
+from shared.contracts.events import Event, EventRejected, Payload
+from shared.contracts.registry import parse_event
+from shared.contracts.topics import Topic
 from shared.logs import correlation_id
-from shared.outbox import collecting_writes
-from shared.topics import Topic
+from shared.messaging.kafka import DeadLetters
+from shared.messaging.outbox import collecting_writes
+from shared.storage.database import DATABASE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """The answers that shared plumbing gives outside the handlers, written into each service's OpenAPI document.
 
 FastAPI documents what a handler declares; it does not know that an undecodable body gets a 400
-(FastAPI itself), that a staff or focal-point token dependency answers 401/403 (shared.auth), or that
-a middleware answers 413/429 (shared.http_limits). `document_answers` adds such answers to every
+(FastAPI itself), that a staff or focal-point token dependency answers 401/403 (shared.security.auth), or that
+a middleware answers 413/429 (shared.web.http_limits). `document_answers` adds such answers to every
 operation they apply to, so that clients (and schemathesis) see every status code a service can give.
 """
 

@@ -1,6 +1,6 @@
 """Plain-SQL migrations, applied in order and recorded in the service's `schema_migrations`.
 
-Order: the platform migrations in shared/sql (outbox, processed_events), then the service's own
+Order: the platform migrations in shared/storage/sql (outbox, processed_events), then the service's own
 `migrations/*.sql`. Each file runs in its own transaction with search_path set to the service's
 schema, so the SQL never names a schema. An advisory lock makes concurrent starts safe; an applied
 file whose content changed is refused (write a new migration instead).

@@ -1,13 +1,13 @@
 """Staff authentication: bearer tokens configured by env, stored only as SHA-256 hashes.
 
 `STAFF_TOKENS` is a comma-separated list of `name:role:sha256-hex-of-the-token`. Hash a new token
-with `python -m shared.auth <token>` (prints the hex digest) and hand the token itself to the
+with `python -m shared.security.auth <token>` (prints the hex digest) and hand the token itself to the
 person. Roles: `reviewer` (reads, scores) and `admin` (everything a reviewer does, plus decisions
 and configuration). A request without a valid token is refused with 401, a valid token with the
 wrong role with 403.
 
 City focal points are not staff: they hold a signed, expiring token (`issue_focal_point_token`,
-shared.signing with SECRET_KEY) naming their city and person. `require_staff_or_focal_point` accepts
+shared.security.signing with SECRET_KEY) naming their city and person. `require_staff_or_focal_point` accepts
 either; the service then checks the city scope and that the person is still the city's focal point.
 """
 
@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared import signing
+from shared.security import signing
 
 Role = Literal["reviewer", "admin"]
 ROLES: tuple[Role, ...] = ("reviewer", "admin")
@@ -145,5 +145,5 @@ def require_staff_or_focal_point(*roles: Role) -> Callable[..., StaffMember | Fo
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m shared.auth <token>   (prints the SHA-256 to put in STAFF_TOKENS)")
+        sys.exit("usage: python -m shared.security.auth <token>   (prints the SHA-256 to put in STAFF_TOKENS)")
     print(token_hash(sys.argv[1]))

@@ -2,7 +2,7 @@
 its FastStream broker) and the contracts it publishes through the outbox (every contract whose
 topic the service owns, plus the dead-letter topic). Served as /asyncapi.json and /asyncapi.
 
-`python -m shared.asyncapi <service>` prints the document without connecting to anything.
+`python -m shared.web.asyncapi <service>` prints the document without connecting to anything.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from faststream.specification.asyncapi.site import get_asyncapi_html
 
-from shared import topics
-from shared.contracts import CONTRACTS
-from shared.events import Event
+from shared.contracts import CONTRACTS, topics
+from shared.contracts.events import Event
 
 
 def declare_published_contracts(broker: KafkaBroker, service: str) -> None:
@@ -71,5 +70,5 @@ def _offline_document(service_name: str) -> dict:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m shared.asyncapi <registration|scheduling|notifications>")
+        sys.exit("usage: python -m shared.web.asyncapi <registration|scheduling|notifications>")
     print(json.dumps(_offline_document(sys.argv[1]), indent=2))

@@ -1,0 +1,142 @@
+"""The registry of readable contracts and the one way to read an event.
+
+`parse_event()` accepts only the (type, version) pairs in `CONTRACTS`, and returns old versions
+upcast to the latest one (each old version class's `upcast()`), so that handlers only ever see the
+latest version of a contract.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from shared.contracts.events import MAX_EVENT_BYTES, Event, EventRejected, Payload
+from shared.contracts.registration import (
+    ApplicationReviewed,
+    ApplicationSubmittedV1,
+    ApplicationSubmittedV2,
+    ApplicationUpdated,
+    ApplicationWithdrawn,
+    CallClosed,
+    CallOpened,
+    CitySignedUp,
+    ContactChanged,
+    DecisionReleased,
+    EditLinkRequested,
+    MoreInformationRequested,
+    PersonErased,
+    PlaceOffered,
+)
+from shared.contracts.scheduling import (
+    ActivityCancelled,
+    ActivityRescheduled,
+    ActivityScheduled,
+    AttendanceRecorded,
+    NominationCancelled,
+    NominationConfirmed,
+    NominationDeclined,
+    NominationPromoted,
+    NominationWaitlisted,
+    ParticipantNominated,
+    ReminderDue,
+    SessionChanged,
+)
+
+CONTRACTS: dict[tuple[str, int], type[Payload]] = {
+    (c.TYPE, c.VERSION): c
+    for c in (
+        CallOpened,
+        CallClosed,
+        ApplicationSubmittedV1,
+        ApplicationSubmittedV2,
+        ApplicationUpdated,
+        ApplicationWithdrawn,
+        EditLinkRequested,
+        MoreInformationRequested,
+        ApplicationReviewed,
+        DecisionReleased,
+        PlaceOffered,
+        CitySignedUp,
+        ContactChanged,
+        PersonErased,
+        ActivityScheduled,
+        ActivityRescheduled,
+        ActivityCancelled,
+        SessionChanged,
+        ParticipantNominated,
+        NominationConfirmed,
+        NominationWaitlisted,
+        NominationPromoted,
+        NominationCancelled,
+        NominationDeclined,
+        ReminderDue,
+        AttendanceRecorded,
+    )
+}
+
+UPCASTS: dict[tuple[str, int], Callable[[Any], Payload]] = {
+    key: contract.upcast for key, contract in CONTRACTS.items() if hasattr(contract, "upcast")
+}
+"""(type, old version) -> the old version class's `upcast`, making the next version's payload."""
+
+
+class _Header(BaseModel):
+    """Only what is needed to find the contract, before validating the whole event."""
+
+    type: str
+    schema_version: int
+
+
+def parse_event(raw: bytes | str | dict[str, Any]) -> Event[Any]:
+    """Validate raw bytes/JSON into an Event of a registered contract, or raise EventRejected."""
+    data = _decode(raw)
+    try:
+        header = _Header.model_validate(data)
+    except ValidationError as error:
+        raise EventRejected(f"not an event envelope: {_summary(error)}") from None
+    contract = CONTRACTS.get((header.type, header.schema_version))
+    if contract is None:
+        known = sorted(v for (t, v) in CONTRACTS if t == header.type)
+        detail = f"known versions {known}" if known else "unknown event type"
+        raise EventRejected(f"unsupported event {header.type!r} schema_version {header.schema_version}: {detail}")
+    try:
+        event = Event[contract].model_validate(data)
+    except ValidationError as error:
+        raise EventRejected(f"invalid {header.type} v{header.schema_version}: {_summary(error)}") from None
+    return _upcast(event)
+
+
+def _upcast(event: Event[Any]) -> Event[Any]:
+    """Step an old version up to the latest one, so that handlers only ever see the latest."""
+    while (step := UPCASTS.get((event.type, event.schema_version))) is not None:
+        try:
+            payload = step(event.payload)
+        except ValidationError as error:
+            raise EventRejected(f"cannot upcast {event.type} v{event.schema_version}: {_summary(error)}") from None
+        fields = event.model_dump(exclude={"payload", "schema_version"})
+        event = Event[type(payload)](**fields, schema_version=payload.VERSION, payload=payload)
+    return event
+
+
+def _decode(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    if len(raw) > MAX_EVENT_BYTES:
+        raise EventRejected(f"event of {len(raw)} bytes exceeds the {MAX_EVENT_BYTES} byte limit")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise EventRejected(f"not JSON: {error}") from None
+    except RecursionError:
+        # A JSON bomb (arrays or objects nested thousands deep) must be rejected, not crash the consumer.
+        raise EventRejected("not JSON: nested too deeply") from None
+    if not isinstance(data, dict):
+        raise EventRejected("not a JSON object")
+    return data
+
+
+def _summary(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in error.errors()[:10])
