@@ -16,7 +16,7 @@ from services.registration.storage import calls
 from services.registration.storage.applications import DuplicateApplication
 from services.registration.texts import Texts
 from services.registration.workflows import applicant
-from services.registration.workflows.errors import NotFound, Refused
+from shared.refusals import NotFound, Refused
 from shared.runtime import Runtime, runtime_of
 from shared.security.signing import InvalidToken
 

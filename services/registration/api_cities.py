@@ -15,7 +15,7 @@ from services.registration.storage import cities
 from services.registration.workflows import applicant
 from services.registration.workflows import cities as city_flow
 from services.registration.workflows.cities import FOCAL_POINT
-from services.registration.workflows.errors import NotFound, Refused
+from shared.refusals import NotFound, Refused
 from shared.runtime import Runtime, runtime_of
 from shared.security.auth import StaffMember, require_role
 from shared.security.signing import InvalidToken

@@ -19,9 +19,9 @@ from services.registration.export import applications_csv, csv_response
 from services.registration.links import Links
 from services.registration.storage import applications, audit, calls, reviews
 from services.registration.workflows import applicant, selection
-from services.registration.workflows.errors import NotFound, Refused
 from services.registration.workflows.privacy import erase_person
 from shared.logs import correlation_id
+from shared.refusals import NotFound, Refused
 from shared.runtime import Runtime, runtime_of
 from shared.security.auth import StaffMember, require_role
 from shared.web.openapi import detail_answer

@@ -27,7 +27,7 @@ from services.registration.texts import Texts
 from services.registration.web_errors import field_errors
 from services.registration.workflows import applicant
 from services.registration.workflows import cities as city_flow
-from services.registration.workflows.errors import NotFound, Refused
+from shared.refusals import NotFound, Refused
 from shared.runtime import Runtime, runtime_of
 from shared.security.signing import InvalidToken
 from shared.web import csrf

@@ -22,7 +22,7 @@ from services.registration.export import applications_csv, csv_response
 from services.registration.storage import applications, audit, calls, reviews
 from services.registration.web import csrf_ok, posted
 from services.registration.workflows import selection
-from services.registration.workflows.errors import NotFound, Refused
+from shared.refusals import NotFound, Refused
 from shared.runtime import Runtime, runtime_of
 from shared.security.auth import StaffMember, authenticate
 from shared.web import csrf

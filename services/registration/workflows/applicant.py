@@ -24,9 +24,9 @@ from services.registration.domain.review import IllegalCommand, Status, board_of
 from services.registration.emit import emit
 from services.registration.links import Links
 from services.registration.storage import applications, audit, calls, cities
-from services.registration.workflows.errors import NotFound, Refused
 from services.registration.workflows.selection import offer_place
 from shared.logs import correlation_id
+from shared.refusals import NotFound, Refused
 from shared.runtime import Runtime
 
 APPLICANT = "applicant"

@@ -9,8 +9,8 @@ from services.registration.domain.cities import AlreadySignedUp, City, ContactsI
 from services.registration.emit import emit
 from services.registration.links import Links
 from services.registration.storage import audit, cities
-from services.registration.workflows.errors import NotFound
 from shared.logs import correlation_id
+from shared.refusals import NotFound
 from shared.runtime import Runtime
 
 FOCAL_POINT = "focal point"

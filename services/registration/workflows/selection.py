@@ -24,8 +24,8 @@ from services.registration.domain.scoring import (
 from services.registration.emit import emit
 from services.registration.links import Links
 from services.registration.storage import applications, audit, calls, cities, reviews
-from services.registration.workflows.errors import NotFound, Refused
 from shared.logs import correlation_id
+from shared.refusals import NotFound, Refused
 from shared.runtime import Runtime
 from shared.security.auth import StaffMember
 

@@ -1,4 +1,5 @@
-"""What a workflow refuses, for the HTTP layers to word (JSON detail or a page in the user's language)."""
+"""What a workflow refuses, for the HTTP layers of every service to word (a JSON detail, or a page in
+the user's language): one vocabulary of refusals for the three services."""
 
 from __future__ import annotations
 
