@@ -29,15 +29,14 @@ import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.background import keep_running
 from shared.contracts.topics import Topic
 from shared.dependencies import Dependencies
-from shared.logs import configure_logging, correlation_id
+from shared.logs import configure_logging
 from shared.messaging.consumer import IdempotentConsumer, subscribe
 from shared.messaging.kafka import DeadLetters, create_producer, ensure_topics, kafka_reachable
-from shared.messaging.outbox import OutboxRelay, collecting_writes
+from shared.messaging.outbox import OutboxRelay
 from shared.messaging.publishing import Publisher
 from shared.messaging.wakeup import NotifyWakeup
 from shared.settings import Settings, load_settings
@@ -46,11 +45,11 @@ from shared.storage.migrations import apply_migrations
 from shared.web.asyncapi import asyncapi_router, declare_published_contracts, specification
 from shared.web.health import health_router
 from shared.web.metrics import HttpMetricsMiddleware, ServiceMetrics, metrics_router
+from shared.web.middleware import UnitOfWorkMiddleware
 from shared.web.openapi import common_answers, document_answers
 
 log = logging.getLogger(__name__)
 
-CORRELATION_HEADER = "X-Correlation-ID"
 STARTUP_DATABASE_WAIT = 60.0
 
 
@@ -239,41 +238,6 @@ async def _shutdown(runtime: Runtime, tasks: list[asyncio.Task]) -> None:
     await runtime.metrics.close()
     await runtime.pool.close()
     log.info("service stopped")
-
-
-class UnitOfWorkMiddleware:
-    """Pure ASGI middleware around every request: the correlation id (from X-Correlation-ID or new)
-    is set for logs and events and echoed in the response; if the request committed outbox rows,
-    the relay is woken once the response is out (see shared.messaging.outbox.collecting_writes)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        value = _correlation_value(dict(scope["headers"]).get(CORRELATION_HEADER.lower().encode(), b""))
-        header = (CORRELATION_HEADER.encode(), value.encode())
-
-        async def send_with_header(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), header]
-            await send(message)
-
-        token = correlation_id.set(value)
-        try:
-            with collecting_writes() as writes:
-                await self.app(scope, receive, send_with_header)
-        finally:
-            correlation_id.reset(token)
-        if writes.written:
-            scope["app"].state.runtime.relay.wake()
-
-
-def _correlation_value(incoming: bytes) -> str:
-    text = incoming.decode("latin-1")
-    return text if 0 < len(text) <= 200 and text.isprintable() else str(uuid.uuid4())
 
 
 async def _migrate_then(service: Service, settings: Settings, command: Awaitable[object]) -> None:

@@ -9,73 +9,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from shared.contracts import registration, scheduling
 from shared.contracts.events import MAX_EVENT_BYTES, Event, EventRejected, Payload
-from shared.contracts.registration import (
-    ApplicationReviewed,
-    ApplicationSubmittedV1,
-    ApplicationSubmittedV2,
-    ApplicationUpdated,
-    ApplicationWithdrawn,
-    CallClosed,
-    CallOpened,
-    CitySignedUp,
-    ContactChanged,
-    DecisionReleased,
-    EditLinkRequested,
-    MoreInformationRequested,
-    PersonErased,
-    PlaceOffered,
-)
-from shared.contracts.scheduling import (
-    ActivityCancelled,
-    ActivityRescheduled,
-    ActivityScheduled,
-    AttendanceRecorded,
-    NominationCancelled,
-    NominationConfirmed,
-    NominationDeclined,
-    NominationPromoted,
-    NominationWaitlisted,
-    ParticipantNominated,
-    ReminderDue,
-    SessionChanged,
-)
 
-CONTRACTS: dict[tuple[str, int], type[Payload]] = {
-    (c.TYPE, c.VERSION): c
-    for c in (
-        CallOpened,
-        CallClosed,
-        ApplicationSubmittedV1,
-        ApplicationSubmittedV2,
-        ApplicationUpdated,
-        ApplicationWithdrawn,
-        EditLinkRequested,
-        MoreInformationRequested,
-        ApplicationReviewed,
-        DecisionReleased,
-        PlaceOffered,
-        CitySignedUp,
-        ContactChanged,
-        PersonErased,
-        ActivityScheduled,
-        ActivityRescheduled,
-        ActivityCancelled,
-        SessionChanged,
-        ParticipantNominated,
-        NominationConfirmed,
-        NominationWaitlisted,
-        NominationPromoted,
-        NominationCancelled,
-        NominationDeclined,
-        ReminderDue,
-        AttendanceRecorded,
-    )
-}
+
+def _contracts_of(*modules: ModuleType) -> dict[tuple[str, int], type[Payload]]:
+    """Every payload class a contract module defines (each version is its own class; an alias such
+    as `ApplicationSubmitted = ApplicationSubmittedV2` is the same class and counted once)."""
+    found: dict[tuple[str, int], type[Payload]] = {}
+    for module in modules:
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Payload) and "TYPE" in value.__dict__:
+                found[(value.TYPE, value.VERSION)] = value
+    return found
+
+
+CONTRACTS: dict[tuple[str, int], type[Payload]] = _contracts_of(registration, scheduling)
+"""(type, version) -> payload class: every event a consumer may read."""
 
 UPCASTS: dict[tuple[str, int], Callable[[Any], Payload]] = {
     key: contract.upcast for key, contract in CONTRACTS.items() if hasattr(contract, "upcast")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.web.middleware import HttpMiddleware
 from shared.web.openapi import Answers, detail_answer
 
 MAX_TRACKED_CLIENTS = 10_000
@@ -61,7 +62,7 @@ class TokenBuckets:
                 del self._buckets[key]
 
 
-class PublicLimits:
+class PublicLimits(HttpMiddleware):
     """Applies to requests for which `applies(method, path)` is true; others pass untouched.
 
     `rate_per_minute` 0 turns rate limiting off (the body cap stays).
@@ -76,15 +77,15 @@ class PublicLimits:
         max_body_bytes: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.app = app
-        self.applies = applies
+        super().__init__(app)
+        self.applies_to = applies
         self.max_body_bytes = max_body_bytes
         self.buckets = TokenBuckets(rate_per_minute, 60.0, clock) if rate_per_minute > 0 else None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.applies(scope["method"], scope["path"]):
-            await self.app(scope, receive, send)
-            return
+    def applies(self, scope: Scope) -> bool:
+        return self.applies_to(scope["method"], scope["path"])
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.buckets is not None:
             client = (scope.get("client") or ("unknown", 0))[0]
             wait = self.buckets.take(client)

@@ -20,7 +20,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from shared.web.middleware import HttpMiddleware, watching_response_start
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime
@@ -121,26 +123,18 @@ async def _refresh_lag(runtime: Runtime) -> None:
         await admin.close()
 
 
-class HttpMetricsMiddleware:
-    """Pure ASGI: counts and times every HTTP request by its route template (not its raw path)."""
+class HttpMetricsMiddleware(HttpMiddleware):
+    """Counts and times every HTTP request by its route template (not its raw path)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = {"code": 500}
 
-        async def record_status(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
+        def record_status(message: Message) -> None:
+            status["code"] = message["status"]
 
         try:
-            await self.app(scope, receive, record_status)
+            await self.app(scope, receive, watching_response_start(send, record_status))
         finally:
             runtime = getattr(scope["app"].state, "runtime", None)
             if runtime is not None:
