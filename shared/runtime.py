@@ -42,7 +42,7 @@ from shared.messaging.wakeup import NotifyWakeup
 from shared.settings import Settings, load_settings
 from shared.storage.database import DATABASE_UNAVAILABLE, create_pool
 from shared.storage.migrations import apply_migrations
-from shared.web.asyncapi import asyncapi_router, declare_published_contracts, specification
+from shared.web.asyncapi import asyncapi_router, documentation_broker, specification
 from shared.web.health import health_router
 from shared.web.metrics import HttpMetricsMiddleware, ServiceMetrics, metrics_router
 from shared.web.middleware import UnitOfWorkMiddleware
@@ -158,12 +158,12 @@ def _lifespan(service: Service, settings: Settings) -> Callable[[FastAPI], Async
             metrics=metrics,
         )
         app.state.runtime = runtime
-        for topic, consumer in service.consumers(runtime):
+        consumed = service.consumers(runtime)
+        for topic, consumer in consumed:
             consumer.after_outbox_write = runtime.relay.wake
             subscribe(broker, topic, consumer)
             runtime.consumer_groups.append((consumer.name, topic.name))
-        declare_published_contracts(broker, service.name)
-        app.state.asyncapi = specification(broker, service.name)
+        app.state.asyncapi = specification(documentation_broker(service.name, consumed), service.name)
         loops = [("kafka connection and outbox relay", lambda: _connect_kafka(runtime))]
         loops += [(worker.__qualname__.split("<locals>.")[-1], worker) for worker in service.workers(runtime)]
         for name, _ in loops:

@@ -6,8 +6,9 @@ import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
-from shared.security.auth import StaffMember, authenticate, parse_staff_tokens, require_role, token_hash
+from shared.security.auth import StaffMember, authenticate, parse_staff_tokens, token_hash
 from shared.security.signing import InvalidToken, sign, verify
+from shared.web.access import require_role
 
 TOKENS = parse_staff_tokens(f"marta:admin:{token_hash('a-token')},ilyana:reviewer:{token_hash('r-token')}")
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)

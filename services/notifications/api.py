@@ -19,7 +19,8 @@ from services.notifications.routes import STAFF_KINDS
 from services.notifications.samples import sample_context
 from shared.contracts import EU_LANGUAGES
 from shared.runtime import Runtime, runtime_of
-from shared.security.auth import StaffMember, require_role
+from shared.security.auth import StaffMember
+from shared.web.access import require_role
 from shared.web.openapi import detail_answer
 
 router = APIRouter(prefix="/api/v1", tags=["deliveries"])

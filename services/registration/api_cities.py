@@ -17,8 +17,9 @@ from services.registration.workflows import cities as city_flow
 from services.registration.workflows.cities import FOCAL_POINT
 from shared.refusals import NotFound, Refused
 from shared.runtime import Runtime, runtime_of
-from shared.security.auth import StaffMember, require_role
+from shared.security.auth import StaffMember
 from shared.security.signing import InvalidToken
+from shared.web.access import require_role
 
 router = APIRouter(prefix="/api/v1", tags=["cities"])
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]

@@ -23,7 +23,8 @@ from services.registration.workflows.privacy import erase_person
 from shared.logs import correlation_id
 from shared.refusals import NotFound, Refused
 from shared.runtime import Runtime, runtime_of
-from shared.security.auth import StaffMember, require_role
+from shared.security.auth import StaffMember
+from shared.web.access import require_role
 from shared.web.openapi import detail_answer
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"], responses={401: {}, 403: {}})

@@ -4,7 +4,7 @@
 with `python -m shared.security.auth <token>` (prints the hex digest) and hand the token itself to the
 person. Roles: `reviewer` (reads, scores) and `admin` (everything a reviewer does, plus decisions
 and configuration). A request without a valid token is refused with 401, a valid token with the
-wrong role with 403.
+wrong role with 403 (the FastAPI dependencies are in shared.web.access).
 
 City focal points are not staff: they hold a signed, expiring token (`issue_focal_point_token`,
 shared.security.signing with SECRET_KEY) naming their city and person. `require_staff_or_focal_point` accepts
@@ -16,13 +16,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal
-
-from fastapi import Depends, HTTPException, Request, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from typing import Literal
 
 from shared.security import signing
 
@@ -73,32 +69,6 @@ def authenticate(tokens: tuple[StaffToken, ...], presented: str) -> StaffMember 
     return found
 
 
-_bearer = HTTPBearer(auto_error=False, description="Staff token (see STAFF_TOKENS)")
-
-
-def require_role(*roles: Role) -> Callable[..., StaffMember]:
-    """FastAPI dependency: the authenticated staff member, if their role is one of `roles`."""
-    allowed = set(roles) | {"admin"}
-
-    async def dependency(
-        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-    ) -> StaffMember:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, "A staff bearer token is required.", {"WWW-Authenticate": "Bearer"}
-            )
-        member = authenticate(request.app.state.runtime.settings.staff_tokens, credentials.credentials)
-        if member is None:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, "This token is not valid.", {"WWW-Authenticate": "Bearer"}
-            )
-        if member.role not in allowed:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"This needs the role: {' or '.join(sorted(allowed))}.")
-        return member
-
-    return dependency
-
-
 FOCAL_POINT_PURPOSE = "city-focal-point"
 
 
@@ -115,32 +85,6 @@ def issue_focal_point_token(secret: bytes, *, city_id: str, person_id: str, name
     return signing.sign(
         secret, FOCAL_POINT_PURPOSE, {"city": city_id, "person": person_id, "name": name}, expires_at=expires_at
     )
-
-
-def require_staff_or_focal_point(*roles: Role) -> Callable[..., StaffMember | FocalPoint]:
-    """FastAPI dependency: a staff member with one of `roles` (or admin), or a city focal point.
-
-    The caller must check the focal point's city scope: this only proves who they are."""
-    staff = require_role(*roles)
-
-    async def dependency(
-        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-    ) -> StaffMember | FocalPoint:
-        runtime = request.app.state.runtime
-        presented = credentials.credentials if credentials and credentials.scheme.lower() == "bearer" else ""
-        if presented and authenticate(runtime.settings.staff_tokens, presented) is None:
-            try:
-                data = signing.verify(runtime.settings.signing_key, FOCAL_POINT_PURPOSE, presented, now=runtime.clock())
-            except signing.InvalidToken as error:
-                raise HTTPException(
-                    status.HTTP_401_UNAUTHORIZED,
-                    f"This token is not valid: {error.reason}.",
-                    {"WWW-Authenticate": "Bearer"},
-                ) from None
-            return FocalPoint(city_id=data["city"], person_id=data["person"], name=data["name"])
-        return await staff(request, credentials)
-
-    return dependency
 
 
 if __name__ == "__main__":

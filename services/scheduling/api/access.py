@@ -23,7 +23,8 @@ from services.scheduling.storage import cities as city_rows
 from services.scheduling.workflows.nominating import NotFound
 from services.scheduling.workflows.publishing import Context, links_of
 from shared.runtime import Runtime, runtime_of
-from shared.security.auth import FocalPoint, StaffMember, require_role, require_staff_or_focal_point
+from shared.security.auth import FocalPoint, StaffMember
+from shared.web.access import require_role, require_staff_or_focal_point
 from shared.web.openapi import detail_answer
 
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]

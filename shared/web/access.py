@@ -1,0 +1,64 @@
+"""FastAPI dependencies that authenticate a request: a staff bearer token with a role, or a city
+focal point's signed token (the identities and token rules are in shared.security.auth)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.security import signing
+from shared.security.auth import FOCAL_POINT_PURPOSE, FocalPoint, Role, StaffMember, authenticate
+
+_bearer = HTTPBearer(auto_error=False, description="Staff token (see STAFF_TOKENS)")
+
+
+def require_role(*roles: Role) -> Callable[..., StaffMember]:
+    """FastAPI dependency: the authenticated staff member, if their role is one of `roles`."""
+    allowed = set(roles) | {"admin"}
+
+    async def dependency(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> StaffMember:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "A staff bearer token is required.", {"WWW-Authenticate": "Bearer"}
+            )
+        member = authenticate(request.app.state.runtime.settings.staff_tokens, credentials.credentials)
+        if member is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED, "This token is not valid.", {"WWW-Authenticate": "Bearer"}
+            )
+        if member.role not in allowed:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"This needs the role: {' or '.join(sorted(allowed))}.")
+        return member
+
+    return dependency
+
+
+def require_staff_or_focal_point(*roles: Role) -> Callable[..., StaffMember | FocalPoint]:
+    """FastAPI dependency: a staff member with one of `roles` (or admin), or a city focal point.
+
+    The caller must check the focal point's city scope: this only proves who they are."""
+    staff = require_role(*roles)
+
+    async def dependency(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> StaffMember | FocalPoint:
+        runtime = request.app.state.runtime
+        presented = credentials.credentials if credentials and credentials.scheme.lower() == "bearer" else ""
+        if presented and authenticate(runtime.settings.staff_tokens, presented) is None:
+            try:
+                data = signing.verify(runtime.settings.signing_key, FOCAL_POINT_PURPOSE, presented, now=runtime.clock())
+            except signing.InvalidToken as error:
+                raise HTTPException(
+                    status.HTTP_401_UNAUTHORIZED,
+                    f"This token is not valid: {error.reason}.",
+                    {"WWW-Authenticate": "Bearer"},
+                ) from None
+            return FocalPoint(city_id=data["city"], person_id=data["person"], name=data["name"])
+        return await staff(request, credentials)
+
+    return dependency
