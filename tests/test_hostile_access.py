@@ -183,9 +183,9 @@ HEALTH = {("GET", "/health/live"), ("GET", "/health/ready")}
 
 
 def admitted_roles(call: object) -> frozenset[str] | None:
-    """The roles a `shared.security.auth` dependency admits (read from require_role's closure), else None."""
+    """The roles a `shared.web.access` dependency admits (read from require_role's closure), else None."""
     code = getattr(call, "__code__", None)
-    if code is None or getattr(call, "__module__", "") != "shared.security.auth":
+    if code is None or getattr(call, "__module__", "") != "shared.web.access":
         return None
     cells = {name: cell.cell_contents for name, cell in zip(code.co_freevars, call.__closure__ or (), strict=True)}
     if "allowed" in cells:
