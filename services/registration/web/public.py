@@ -120,7 +120,8 @@ def lang_of(request: Request, fallback: str | None = None) -> str:
 
 
 def no_such_call(request: Request, language: str) -> HTMLResponse:
-    return page(request, language, "message.html", 404, title=Texts(language)("This call does not exist."), body="")
+    texts = Texts(language)
+    return page(request, language, "message.html", 404, title=texts("This call does not exist."), body="")
 
 
 async def call_of(deps: Dependencies, slug: str) -> Call | None:
