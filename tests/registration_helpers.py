@@ -20,7 +20,7 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 REVIEWER = {"Authorization": f"Bearer {REVIEWER_TOKEN}"}
 
 
-def dependencies_at(stack, pool: asyncpg.Pool, moment: datetime) -> Dependencies:
+def deps_at(stack, pool: asyncpg.Pool, moment: datetime) -> Dependencies:
     """What a registration workflow is given, on the stack's database, with its clock stopped at `moment`."""
     config = stack.config
     settings = Settings(

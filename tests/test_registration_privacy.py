@@ -8,17 +8,7 @@ import pytest
 from services.registration.workflows.calls import announce_closed_calls
 from services.registration.workflows.privacy import erase_expired
 from shared.storage.database import create_pool
-from tests.registration_helpers import (
-    ADMIN,
-    apply,
-    dependencies_at,
-    email,
-    events,
-    last_event,
-    new_call,
-    staff_move,
-    stage,
-)
+from tests.registration_helpers import ADMIN, apply, deps_at, email, events, last_event, new_call, staff_move, stage
 
 
 @pytest.fixture
@@ -31,7 +21,7 @@ async def pool(stack):
 @pytest.fixture
 def at(stack, pool):
     """The workflows' dependencies with the clock at a given moment."""
-    return lambda moment: dependencies_at(stack, pool, moment)
+    return lambda moment: deps_at(stack, pool, moment)
 
 
 async def contact_of(db, application_id: str):

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, HTTPException, status
 from pydantic import BaseModel
 
-from services.registration.api.refusals import link_refused, not_found
+from services.registration.api.refusals import not_found, refusing_bad_links
 from services.registration.domain.applications import Application, ApplicationForm, NotEditable, edit_deadline
 from services.registration.domain.calls import Call, CallNotOpen
 from services.registration.storage.applications import DuplicateApplication
@@ -19,7 +19,6 @@ from services.registration.workflows import applicant, calls
 from shared.dependencies import Dependencies
 from shared.refusals import NotFound, Refused
 from shared.runtime import dependencies_of
-from shared.security.signing import InvalidToken
 
 router = APIRouter(prefix="/api/v1", tags=["applicants"])
 Deps = Annotated[Dependencies, Depends(dependencies_of)]
@@ -159,43 +158,34 @@ def _view(application: Application, call: Call, editable: bool) -> ApplicationVi
 
 @router.get("/applications/{token}", response_model=ApplicationView, responses={404: {}, 410: {}})
 async def view_application(token: str, deps: Deps) -> ApplicationView:
-    try:
+    with refusing_bad_links():
         opened = await applicant.open_by_token(deps, token)
-    except InvalidToken as error:
-        raise link_refused(error) from None
-    except NotFound as error:
-        raise not_found(error) from None
     return _view(opened.application, opened.call, opened.editable)
 
 
 @router.put("/applications/{token}", response_model=ApplicationView, responses={404: {}, 409: {}, 410: {}})
 async def edit_application(token: str, form: ApplicationForm, deps: Deps) -> ApplicationView:
     texts = Texts(form.language)
-    try:
-        changed = await applicant.edit(deps, token, form)
-        opened = await applicant.open_by_token(deps, token)
-    except InvalidToken as error:
-        raise link_refused(error) from None
-    except NotFound as error:
-        raise not_found(error) from None
-    except NotEditable as error:
-        raise not_editable(error, texts) from None
-    except DuplicateApplication:
-        raise HTTPException(status.HTTP_409_CONFLICT, words.already_applied(texts, form.city, form.country)) from None
+    with refusing_bad_links():
+        try:
+            changed = await applicant.edit(deps, token, form)
+            opened = await applicant.open_by_token(deps, token)
+        except NotEditable as error:
+            raise not_editable(error, texts) from None
+        except DuplicateApplication:
+            detail = words.already_applied(texts, form.city, form.country)
+            raise HTTPException(status.HTTP_409_CONFLICT, detail) from None
     return _view(changed, opened.call, opened.editable)
 
 
 @router.post("/applications/{token}/withdrawal", responses={404: {}, 409: {}, 410: {}})
 async def withdraw_application(token: str, deps: Deps, accept_language: AcceptLanguage = None):
     texts = Texts(words.language_of(None, accept_language))
-    try:
-        await applicant.withdraw_by_token(deps, token)
-    except InvalidToken as error:
-        raise link_refused(error) from None
-    except NotFound as error:
-        raise not_found(error) from None
-    except NotEditable as error:
-        raise not_editable(error, texts) from None
-    except Refused as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    with refusing_bad_links():
+        try:
+            await applicant.withdraw_by_token(deps, token)
+        except NotEditable as error:
+            raise not_editable(error, texts) from None
+        except Refused as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
     return {"status": "withdrawn", "detail": texts("Your application has been withdrawn.")}

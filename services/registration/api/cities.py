@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel
 
-from services.registration.api.refusals import link_refused, not_found
+from services.registration.api.refusals import not_found, refusing_bad_links
 from services.registration.domain.applications import NotEditable
 from services.registration.domain.cities import City, ContactsInput
 from services.registration.workflows import applicant
@@ -18,7 +18,6 @@ from shared.dependencies import Dependencies
 from shared.refusals import NotFound, Refused
 from shared.runtime import dependencies_of
 from shared.security.auth import StaffMember, require_role
-from shared.security.signing import InvalidToken
 
 router = APIRouter(prefix="/api/v1", tags=["cities"])
 Deps = Annotated[Dependencies, Depends(dependencies_of)]
@@ -72,12 +71,8 @@ async def staff_change_contacts(city_id: UUID, body: ContactsInput, deps: Deps, 
 
 
 async def _city(deps: Dependencies, token: str) -> City:
-    try:
+    with refusing_bad_links():
         return await city_flow.city_by_token(deps, token)
-    except InvalidToken as error:
-        raise link_refused(error) from None
-    except NotFound as error:
-        raise not_found(error) from None
 
 
 @router.get("/cities/signup/{token}", responses={404: {}, 410: {}})
