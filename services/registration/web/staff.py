@@ -204,7 +204,9 @@ async def more_information(application_id: UUID, request: Request, deps: Deps) -
         message = data.get("message", "").strip()
         if not message:
             raise ValueError("write the question to the applicant")
-        await selection.request_more_information(deps, application_id, message[:4000], 14, who)
+        await selection.request_more_information(
+            deps, application_id, message[:4000], selection.DEFAULT_MORE_INFO_DAYS, who
+        )
         return "The applicant has been asked."
 
     return await _act(request, deps, application_id, True, action)
