@@ -7,13 +7,28 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 
 from shared.contracts.registry import parse_event
+from shared.dependencies import Dependencies
+from shared.messaging.publishing import Publisher
+from shared.settings import Settings
 from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 REVIEWER = {"Authorization": f"Bearer {REVIEWER_TOKEN}"}
+
+
+def deps_at(stack, pool: asyncpg.Pool, moment: datetime) -> Dependencies:
+    """What a registration workflow is given, on the stack's database, with its clock stopped at `moment`."""
+    config = stack.config
+    settings = Settings(
+        database_url=config.database_url,
+        kafka_bootstrap_servers=config.kafka_bootstrap_servers,
+        secret_key=config.secret_key,
+    )
+    return Dependencies(pool, settings, lambda: moment, uuid.uuid4, Publisher("registration", uuid.uuid4))
 
 
 def email() -> str:

@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 import pytest
 
-from services.registration.seed import SLUG
+from services.registration.domain.programme import SLUG
 from tests.conftest import STAFF
 
 APPLY = f"/api/v1/calls/{SLUG}/applications"

@@ -21,8 +21,8 @@ from fastapi.routing import APIRoute
 from deploy.local.processes import free_port
 from deploy.local.stack import SERVICES, ServiceProcess
 from services.notifications.recording import UNSUBSCRIBE_PURPOSE
-from services.registration.links import EDIT, SIGNUP
-from services.registration.seed import SLUG
+from services.registration.domain.links import EDIT, SIGNUP
+from services.registration.domain.programme import SLUG
 from services.scheduling.domain.invitations import DECLINE_PURPOSE, INVITATION_ICS_PURPOSE
 from shared.security import signing
 from shared.web import csrf

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.registration.domain.calls import Call
-from services.registration.seed import SLUG
+from services.registration.domain.programme import SLUG
 from services.registration.storage import calls
 from tests.test_end_to_end import APPLY, application
 

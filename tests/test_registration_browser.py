@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright
 
-from services.registration.seed import SLUG
+from services.registration.domain.programme import SLUG
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [

@@ -24,6 +24,7 @@ from services.registration.domain.cities import (
     confirm_signup,
     replace_contacts,
 )
+from services.registration.domain.programme import CONSORTIUM, consortium_cities, demo_call
 from services.registration.domain.retention import erasure_due
 from services.registration.domain.review import Status
 from services.registration.domain.scoring import (
@@ -35,7 +36,6 @@ from services.registration.domain.scoring import (
     visible_reviews,
     weighted_score,
 )
-from services.registration.seed import CONSORTIUM, consortium_cities, demo_call
 
 OPENS = datetime(2026, 11, 1, tzinfo=UTC)
 CALL = Call("c", {"en": "The call", "fr": "L'appel"}, {"en": "d"}, OPENS, OPENS + timedelta(days=30))

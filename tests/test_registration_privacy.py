@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.registration.workflows.privacy import announce_closed_calls, erase_expired
+from services.registration.workflows.calls import announce_closed_calls
+from services.registration.workflows.privacy import erase_expired
 from shared.storage.database import create_pool
-from tests.registration_helpers import ADMIN, apply, email, events, last_event, new_call, staff_move, stage
+from tests.registration_helpers import ADMIN, apply, deps_at, email, events, last_event, new_call, staff_move, stage
 
 
 @pytest.fixture
@@ -15,6 +16,12 @@ async def pool(stack):
     pool = await create_pool(stack.config.database_url, "registration", max_size=2)
     yield pool
     await pool.close()
+
+
+@pytest.fixture
+def at(stack, pool):
+    """The workflows' dependencies with the clock at a given moment."""
+    return lambda moment: deps_at(stack, pool, moment)
 
 
 async def contact_of(db, application_id: str):
@@ -42,7 +49,7 @@ async def test_staff_erase_a_person_here_and_tell_the_other_services(client, db)
     assert audit_rows == []
 
 
-async def test_retention_erases_rejected_applicants_only_after_the_period(client, db, pool):
+async def test_retention_erases_rejected_applicants_only_after_the_period(client, db, at):
     slug = await new_call(client)
     rejected_person, kept_person = email(), email()
     rejected = await apply(client, slug, rejected_person)
@@ -54,27 +61,27 @@ async def test_retention_erases_rejected_applicants_only_after_the_period(client
     closes = datetime.fromisoformat((await client.get(f"/api/v1/calls/{slug}")).json()["closes_at"])
     keep = timedelta(days=180)
 
-    assert await erase_expired(pool, closes + keep - timedelta(minutes=1), keep) == 0
+    assert await erase_expired(at(closes + keep - timedelta(minutes=1)), keep) == 0
     assert (await contact_of(db, rejected))["contact_email"] == rejected_person
 
-    await erase_expired(pool, closes + keep, keep)
+    await erase_expired(at(closes + keep), keep)
     assert (await contact_of(db, rejected))["erased_at"] is not None
     assert (await contact_of(db, waitlisted))["contact_email"] == kept_person
     person_id = (await last_event(db, "ApplicationSubmitted", rejected)).contact_person_id
     [event] = await events(db, "PersonErased", str(person_id))
     assert event.reason == "retention"
-    await erase_expired(pool, closes + keep * 2, keep)  # a second pass erases nobody twice
+    await erase_expired(at(closes + keep * 2), keep)  # a second pass erases nobody twice
     assert len(await events(db, "PersonErased", str(person_id))) == 1
 
 
-async def test_call_closed_is_announced_once(client, db, pool):
+async def test_call_closed_is_announced_once(client, db, at):
     slug = await new_call(client, closes=datetime.now(UTC) + timedelta(days=2))
     await apply(client, slug, email())
-    await announce_closed_calls(pool, datetime.now(UTC))
+    await announce_closed_calls(at(datetime.now(UTC)))
     assert await events(db, "CallClosed", slug) == []
     later = datetime.now(UTC) + timedelta(days=3)
-    await announce_closed_calls(pool, later)
-    await announce_closed_calls(pool, later)
+    await announce_closed_calls(at(later))
+    await announce_closed_calls(at(later))
     [closed] = await events(db, "CallClosed", slug)
     assert closed.applications == 1 and closed.call_titles["fr"] == "Appel de test"
     [opened] = await events(db, "CallOpened", slug)

@@ -7,9 +7,9 @@ import httpx
 import polib
 import pytest
 
+from services.registration.domain.programme import SLUG
 from services.registration.domain.reference import FORM_LANGUAGES
-from services.registration.seed import SLUG
-from services.registration.texts import LOCALES
+from services.registration.web.texts import LOCALES
 from tests.registration_helpers import apply, last_event, new_call, token_of
 
 

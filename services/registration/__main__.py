@@ -1,15 +1,27 @@
 """Wiring of the registration service: `python -m services.registration [serve|migrate|seed]`."""
 
+import argparse
 from pathlib import Path
+from uuid import uuid4
 
 from fastapi import FastAPI
 
-from services.registration import api_applicant, api_cities, api_staff, consumers, jobs, seed, web, web_staff
-from shared.runtime import Service, main
+from services.registration import consumers, workers
+from services.registration.api import applicants as applicant_api
+from services.registration.api import cities as city_api
+from services.registration.api import staff as staff_api
+from services.registration.web import public as public_pages
+from services.registration.web import staff as staff_pages
+from services.registration.workflows.seeding import seed
+from shared.dependencies import Dependencies
+from shared.messaging.publishing import Publisher
+from shared.runtime import Service, main, utc_now
 from shared.settings import Settings
+from shared.storage.database import create_pool
 from shared.web.http_limits import LIMIT_ANSWERS, PublicLimits
 from shared.web.openapi import document_answers
 
+NAME = "registration"
 MIGRATIONS = Path(__file__).parent / "migrations"
 MAX_PUBLIC_BODY_BYTES = 256 * 1024
 
@@ -30,14 +42,35 @@ def install_limits(app: FastAPI, settings: Settings) -> None:
     document_answers(app, lambda method, path, operation: LIMIT_ANSWERS if is_public_write(method, path) else {})
 
 
+async def seed_command(settings: Settings, args: list[str]) -> None:
+    """`seed [--days N] [--reset]`: the real call and the consortium (workflows/seeding.py)."""
+    parser = argparse.ArgumentParser(prog="python -m services.registration seed")
+    parser.add_argument("--days", type=int, default=60, help="how long the demo call stays open (default 60)")
+    parser.add_argument("--reset", action="store_true", help="re-open an existing call from today")
+    options = parser.parse_args(args)
+    pool = await create_pool(settings.dsn, NAME, max_size=1)
+    try:
+        deps = Dependencies(pool, settings, utc_now, uuid4, Publisher(NAME, uuid4))
+        seeded = await seed(deps, options.days, options.reset)
+    finally:
+        await pool.close()
+    added = seeded.members_added
+    print(f"consortium: {len(added)} member(s) added" + (f" ({', '.join(added)})" if added else ""))
+    call = seeded.call
+    if seeded.call_opened:
+        print(f"call {call.slug} open from {call.opens_at.isoformat()} to {call.closes_at.isoformat()}")
+    else:
+        print(f"call {call.slug} already exists (closes {call.closes_at.isoformat()}); use --reset to re-open")
+
+
 SERVICE = Service(
-    name="registration",
+    name=NAME,
     title="PACTESUR 2 registration",
     migrations=MIGRATIONS,
-    routers=[api_applicant.router, api_staff.router, api_cities.router, web.router, web_staff.router],
-    consumers=consumers.build,
-    workers=jobs.workers,
-    commands={"seed": seed.seed},
+    routers=[applicant_api.router, staff_api.router, city_api.router, public_pages.router, staff_pages.router],
+    consumers=lambda runtime: consumers.build(runtime.dependencies),
+    workers=lambda runtime: workers.workers(runtime.dependencies),
+    commands={"seed": seed_command},
     middleware=[install_limits],
 )
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shared.contracts.topics import Topic
+from shared.dependencies import Dependencies
 from shared.messaging.consumer import IdempotentConsumer
-from shared.runtime import Runtime
 
 
-def build(runtime: Runtime) -> Sequence[tuple[Topic, IdempotentConsumer]]:
+def build(deps: Dependencies) -> Sequence[tuple[Topic, IdempotentConsumer]]:
     return ()

@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from services.registration.domain.calls import Call, ensure_open
+from services.registration.domain.fields import N_, FormField, Input, LabelledAnswer, Section, Shown, form_fields
 from services.registration.domain.reference import COUNTRY_TIMEZONES, ELIGIBLE_COUNTRIES, LANGUAGES
 from services.registration.domain.review import Status
 from shared.contracts import TimeZone
@@ -60,35 +61,74 @@ LongText = Annotated[
 Answer = Annotated[str, StringConstraints(strip_whitespace=True, max_length=3000), AfterValidator(_no_nul)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()./-]{6,30}$")]
 
-EDITABLE_FIELDS = (
-    "city", "country", "region", "population", "contact_name", "contact_role", "contact_email",
-    "contact_phone", "language", "timezone", "motivation", "experience", "public_events",
-    "public_private_cooperation", "commit_police_academies", "commit_host_exchange",
-)  # fmt: skip
+CITY, CONTACT, APPLICATION = Section.CITY, Section.CONTACT, Section.APPLICATION
+CONSENT = N_(
+    "I agree that Efus processes the data in this form to run the PACTESUR 2 call for expressions of "
+    "interest and to contact me about it. If my city is not selected, my personal data are erased "
+    "%(days)s days after the call closes."
+)
+"""The consent's label: the text an applicant agrees to, stored with the application (see CONSENT_VERSION)."""
 
 
 class ApplicationForm(BaseModel):
-    """What an applicant submits (JSON API and web form alike). Unknown fields are refused."""
+    """What an applicant submits (JSON API and web form alike). Unknown fields are refused.
+
+    The one definition of the form's fields: each one's type and how the form shows it (see domain/fields.py).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    city: Line
-    country: Country
-    region: OptionalLine = None
-    population: int | None = Field(default=None, ge=1, le=50_000_000)
-    contact_name: Line
-    contact_role: OptionalLine = None
-    contact_email: EmailStr
-    contact_phone: Phone | None = None
-    language: Language = Field(description="preferred language of every message (ISO 639-1, EU)")
-    timezone: TimeZone | None = Field(default=None, description="IANA; default: the country's timezone")
-    motivation: LongText
-    experience: Answer = Field(default="", description="experience in protecting public spaces")
-    public_events: Answer = Field(default="", description="large public events the city hosts")
-    public_private_cooperation: Answer = Field(default="", description="public-private security cooperation today")
-    commit_police_academies: bool = False
-    commit_host_exchange: bool = False
-    consent: Literal[True] = Field(description="explicit consent to the processing of these data")
+    city: Annotated[Line, Shown(CITY, N_("City"), autocomplete="address-level2")]
+    country: Annotated[
+        Country, Shown(CITY, N_("Country"), Input.CHOICE, choices="countries", empty=N_("Choose a country"))
+    ]
+    region: Annotated[OptionalLine, Shown(CITY, N_("Region"))] = None
+    population: Annotated[int | None, Shown(CITY, N_("Population"), Input.NUMBER, hint=N_("Number of inhabitants"))] = (
+        Field(default=None, ge=1, le=50_000_000)
+    )
+    contact_name: Annotated[Line, Shown(CONTACT, N_("Name"), autocomplete="name")]
+    contact_role: Annotated[OptionalLine, Shown(CONTACT, N_("Position"), autocomplete="organization-title")] = None
+    contact_email: Annotated[EmailStr, Shown(CONTACT, N_("Email"), Input.EMAIL, autocomplete="email")]
+    contact_phone: Annotated[Phone | None, Shown(CONTACT, N_("Phone"), Input.TEL, autocomplete="tel")] = None
+    language: Annotated[
+        Language,
+        Shown(
+            CONTACT,
+            N_("Preferred language"),
+            Input.CHOICE,
+            hint=N_("We will write to you in this language."),
+            choices="languages",
+            empty=N_("Choose a language"),
+        ),
+    ] = Field(description="preferred language of every message (ISO 639-1, EU)")
+    timezone: Annotated[
+        TimeZone | None,
+        Shown(CONTACT, N_("Time zone"), Input.CHOICE, choices="timezones", empty=N_("The time zone of your country")),
+    ] = Field(default=None, description="IANA; default: the country's timezone")
+    motivation: Annotated[
+        LongText,
+        Shown(
+            APPLICATION, N_("Motivation"), Input.AREA, hint=N_("Why does your city want to take part in PACTESUR 2?")
+        ),
+    ]
+    experience: Annotated[Answer, Shown(APPLICATION, N_("Experience in protecting public spaces"), Input.AREA)] = Field(
+        default="", description="experience in protecting public spaces"
+    )
+    public_events: Annotated[Answer, Shown(APPLICATION, N_("Large public events your city hosts"), Input.AREA)] = Field(
+        default="", description="large public events the city hosts"
+    )
+    public_private_cooperation: Annotated[
+        Answer, Shown(APPLICATION, N_("Public-private security cooperation today"), Input.AREA)
+    ] = Field(default="", description="public-private security cooperation today")
+    commit_police_academies: Annotated[
+        bool, Shown(APPLICATION, N_("Our city commits to attend the three Police Academies."), Input.CHECKBOX)
+    ] = False
+    commit_host_exchange: Annotated[
+        bool, Shown(APPLICATION, N_("Our city is willing to host a police exchange."), Input.CHECKBOX)
+    ] = False
+    consent: Annotated[
+        Literal[True], Shown(Section.DATA_PROTECTION, CONSENT, Input.CHECKBOX, editable=False, in_csv=False)
+    ] = Field(description="explicit consent to the processing of these data")
 
     @model_validator(mode="after")
     def _default_timezone(self) -> ApplicationForm:
@@ -97,7 +137,18 @@ class ApplicationForm(BaseModel):
         return self
 
     def answers(self) -> dict:
+        """The answers kept and compared on an edit, as JSON values (everything but the consent)."""
         return self.model_dump(mode="json", include=set(EDITABLE_FIELDS))
+
+    def labelled_answers(self) -> tuple[LabelledAnswer, ...]:
+        """The answers with their fields, in the form's order, for a page to label."""
+        return tuple(LabelledAnswer(field, getattr(self, field.name)) for field in FIELDS if field.editable)
+
+
+FIELDS: tuple[FormField, ...] = form_fields(ApplicationForm)
+"""Every field of the form, in the form's order."""
+EDITABLE_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.editable)
+"""The answers: what an applicant may change through the edit link."""
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,2 @@
-"""Registration's use cases: one transaction each (rows + outbox + audit), shared by api.py and web.py."""
+"""Registration's use cases, one function each owning its one transaction (rows + outbox + audit),
+called alike by the JSON API (api/), the pages (web/), the worker (workers.py) and the seed command."""

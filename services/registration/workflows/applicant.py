@@ -20,14 +20,14 @@ from services.registration.domain.applications import (
 )
 from services.registration.domain.applications import withdraw as withdraw_application
 from services.registration.domain.calls import Call
+from services.registration.domain.links import Links
 from services.registration.domain.review import IllegalCommand, Status, board_of
-from services.registration.emit import emit
-from services.registration.links import Links
 from services.registration.storage import applications, audit, calls, cities
+from services.registration.workflows.calls import existing_call
 from services.registration.workflows.selection import offer_place
+from shared.dependencies import Dependencies
 from shared.logs import correlation_id
 from shared.refusals import NotFound, Refused
-from shared.runtime import Runtime
 
 APPLICANT = "applicant"
 
@@ -44,29 +44,22 @@ class Opened:
     token: str
 
 
-async def call_or_404(conn: asyncpg.Connection, slug: str, *, lock: bool = False) -> Call:
-    call = await calls.get_call(conn, slug, lock=lock)
-    if call is None:
-        raise NotFound(f"call {slug!r}")
-    return call
-
-
-async def submit(runtime: Runtime, slug: str, form: ApplicationForm, consent_text: str) -> tuple[Application, Call]:
+async def submit(deps: Dependencies, slug: str, form: ApplicationForm, consent_text: str) -> tuple[Application, Call]:
     """CallNotOpen, applications.DuplicateApplication or NotFound when refused; nothing is written then."""
-    now = runtime.clock()
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        call = await call_or_404(conn, slug)
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        call = await existing_call(conn, slug)
         application = new_application(
             call,
             form,
             now=now,
-            application_id=runtime.new_id(),
-            contact_person_id=runtime.new_id(),
+            application_id=deps.new_id(),
+            contact_person_id=deps.new_id(),
             consent_text=consent_text,
         )
         await applications.insert_application(conn, application, correlation_id.get() or "")
-        edit_url = Links(runtime.settings).edit(application.id, edit_deadline(application, call))
-        await emit(conn, messages.submitted(application, call, edit_url), key=str(application.id), now=now)
+        edit_url = Links.of(deps.settings).edit(application.id, edit_deadline(application, call))
+        await deps.publisher.publish(conn, messages.submitted(application, call, edit_url), key=application.id, at=now)
         await audit.record(
             conn, at=now, actor=APPLICANT, action="application.submitted", subject=str(application.id),
             details={"city": form.city, "country": form.country}, correlation_id=correlation_id.get(),
@@ -75,10 +68,10 @@ async def submit(runtime: Runtime, slug: str, form: ApplicationForm, consent_tex
     return application, call
 
 
-async def resend_link(runtime: Runtime, slug: str, city: str, country: str) -> None:
+async def resend_link(deps: Dependencies, slug: str, city: str, country: str) -> None:
     """Mail the edit link to the application's own contact; silent whatever happens (reveals nothing)."""
-    now = runtime.clock()
-    async with runtime.pool.acquire() as conn, conn.transaction():
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
         application = await applications.find_by_city(conn, slug, city, country.upper())
         call = await calls.get_call(conn, slug)
         if application is None or call is None:
@@ -88,50 +81,53 @@ async def resend_link(runtime: Runtime, slug: str, city: str, country: str) -> N
         except NotEditable:
             return
         until = edit_deadline(application, call)
-        url = Links(runtime.settings).edit(application.id, until)
-        await emit(conn, messages.edit_link(application, call, now, url, until), key=str(application.id), now=now)
+        url = Links.of(deps.settings).edit(application.id, until)
+        payload = messages.edit_link(application, call, now, url, until)
+        await deps.publisher.publish(conn, payload, key=application.id, at=now)
         await audit.record(
             conn, at=now, actor="anonymous", action="application.link_resent", subject=str(application.id),
             correlation_id=correlation_id.get(),
         )  # fmt: skip
 
 
-async def _by_token(conn: asyncpg.Connection, runtime: Runtime, token: str, *, lock: bool) -> tuple[Application, Call]:
+async def _by_token(
+    conn: asyncpg.Connection, deps: Dependencies, token: str, *, lock: bool
+) -> tuple[Application, Call]:
     """shared.security.signing.InvalidToken for a bad or expired link. `lock` takes the call, then the
     application (the order staff commands use), so that edits and review commands serialise."""
-    application_id = Links(runtime.settings).application_of(token, runtime.clock())
+    application_id = Links.of(deps.settings).application_of(token, deps.now())
     application = await applications.get_application(conn, application_id)
     if application is None or application.erased_at is not None:
         raise NotFound("application")
-    call = await call_or_404(conn, application.call_slug, lock=lock)
+    call = await existing_call(conn, application.call_slug, lock=lock)
     if lock:
         application = await applications.get_application(conn, application_id, lock=True)
     return application, call
 
 
-async def open_by_token(runtime: Runtime, token: str) -> Opened:
-    async with runtime.pool.acquire() as conn:
-        application, call = await _by_token(conn, runtime, token, lock=False)
+async def open_by_token(deps: Dependencies, token: str) -> Opened:
+    async with deps.pool.acquire() as conn:
+        application, call = await _by_token(conn, deps, token, lock=False)
     try:
-        ensure_editable(application, call, runtime.clock())
+        ensure_editable(application, call, deps.now())
         editable = True
     except NotEditable:
         editable = False
     return Opened(application, call, editable, token)
 
 
-async def edit(runtime: Runtime, token: str, form: ApplicationForm) -> Application:
+async def edit(deps: Dependencies, token: str, form: ApplicationForm) -> Application:
     """NotEditable, DuplicateApplication (the new city name is taken) or InvalidToken when refused."""
-    now = runtime.clock()
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        application, call = await _by_token(conn, runtime, token, lock=True)
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        application, call = await _by_token(conn, deps, token, lock=True)
         answered = application.status == Status.MORE_INFO_REQUESTED
         changed_application, changed = update_application(application, call, form, now)
         await applications.save_application(conn, changed_application)
         until = edit_deadline(changed_application, call)
-        url = Links(runtime.settings).edit(application.id, max(until, edit_deadline(application, call)))
+        url = Links.of(deps.settings).edit(application.id, max(until, edit_deadline(application, call)))
         payload = messages.updated(changed_application, call, changed, url, until, answered)
-        await emit(conn, payload, key=str(application.id), now=now)
+        await deps.publisher.publish(conn, payload, key=application.id, at=now)
         await audit.record(
             conn, at=now, actor=APPLICANT, action="application.updated", subject=str(application.id),
             details={"changed": list(changed), "answered_more_information": answered},
@@ -140,37 +136,39 @@ async def edit(runtime: Runtime, token: str, form: ApplicationForm) -> Applicati
     return changed_application
 
 
-async def withdraw(runtime: Runtime, application_id: UUID, actor: str = APPLICANT) -> UUID | None:
+async def withdraw(deps: Dependencies, application_id: UUID, actor: str = APPLICANT) -> UUID | None:
     """Withdraw (NotEditable when too late); returns the application promoted to the freed place, if any."""
-    now = runtime.clock()
-    async with runtime.pool.acquire() as conn, conn.transaction():
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
         application = await applications.get_application(conn, application_id)
         if application is None:
             raise NotFound("application")
-        call = await call_or_404(conn, application.call_slug, lock=True)
+        call = await existing_call(conn, application.call_slug, lock=True)
         application = await applications.get_application(conn, application_id, lock=True)
         was_selected = application.status == Status.SELECTED
-        gone = withdraw_application(application, call, now)
+        withdrawn = withdraw_application(application, call, now)
         try:
             board, promoted = board_of(call.quota, await applications.board_entries(conn, call.slug)).withdraw(
                 application.id
             )
         except IllegalCommand as refused:
             raise Refused(refused.code, str(refused)) from None
-        await applications.save_application(conn, gone)
+        await applications.save_application(conn, withdrawn)
         if was_selected:
             await cities.drop_pending_city(conn, application.id)
-        await emit(conn, messages.withdrawn(gone, call, was_selected), key=str(application.id), now=now)
+        await deps.publisher.publish(conn, messages.withdrawn(withdrawn, call, was_selected), key=withdrawn.id, at=now)
         await audit.record(
             conn, at=now, actor=actor, action="application.withdrawn", subject=str(application.id),
             details={"was": application.status.value}, correlation_id=correlation_id.get(),
         )  # fmt: skip
         if promoted is not None:
-            await offer_place(conn, runtime, call, promoted, board.entries[promoted], replaces=gone.form.city, now=now)
+            await offer_place(
+                conn, deps, call, promoted, board.entries[promoted], replaces=withdrawn.form.city, now=now
+            )
     return promoted
 
 
-async def withdraw_by_token(runtime: Runtime, token: str) -> UUID | None:
-    async with runtime.pool.acquire() as conn:
-        application, _ = await _by_token(conn, runtime, token, lock=False)
-    return await withdraw(runtime, application.id)
+async def withdraw_by_token(deps: Dependencies, token: str) -> UUID | None:
+    async with deps.pool.acquire() as conn:
+        application, _ = await _by_token(conn, deps, token, lock=False)
+    return await withdraw(deps, application.id)

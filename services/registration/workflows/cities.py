@@ -6,30 +6,34 @@ from uuid import UUID
 
 from services.registration.domain import messages
 from services.registration.domain.cities import AlreadySignedUp, City, ContactsInput, confirm_signup, replace_contacts
-from services.registration.emit import emit
-from services.registration.links import Links
+from services.registration.domain.links import Links
 from services.registration.storage import audit, cities
+from shared.dependencies import Dependencies
 from shared.logs import correlation_id
 from shared.refusals import NotFound
-from shared.runtime import Runtime
 
 FOCAL_POINT = "focal point"
 
 
-async def city_by_token(runtime: Runtime, token: str) -> City:
+async def list_cities(deps: Dependencies) -> list[City]:
+    async with deps.pool.acquire() as conn:
+        return await cities.list_cities(conn)
+
+
+async def city_by_token(deps: Dependencies, token: str) -> City:
     """shared.security.signing.InvalidToken for a bad or expired sign-up link."""
-    city_id = Links(runtime.settings).city_of(token, runtime.clock())
-    async with runtime.pool.acquire() as conn:
+    city_id = Links.of(deps.settings).city_of(token, deps.now())
+    async with deps.pool.acquire() as conn:
         city = await cities.get_city(conn, city_id)
     if city is None:
         raise NotFound("city")
     return city
 
 
-async def sign_up(runtime: Runtime, city_id: UUID) -> City:
+async def sign_up(deps: Dependencies, city_id: UUID) -> City:
     """Accept the terms; confirming twice is harmless (no second CitySignedUp)."""
-    now = runtime.clock()
-    async with runtime.pool.acquire() as conn, conn.transaction():
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
         city = await cities.get_city(conn, city_id, lock=True)
         if city is None:
             raise NotFound("city")
@@ -38,7 +42,7 @@ async def sign_up(runtime: Runtime, city_id: UUID) -> City:
         except AlreadySignedUp:
             return city
         await cities.save_city(conn, city)
-        await emit(conn, messages.city_signed_up(city), key=str(city.id), now=now)
+        await deps.publisher.publish(conn, messages.city_signed_up(city), key=city.id, at=now)
         await audit.record(
             conn, at=now, actor=FOCAL_POINT, action="city.signed_up", subject=str(city.id),
             details={"terms": city.terms_version}, correlation_id=correlation_id.get(),
@@ -46,15 +50,15 @@ async def sign_up(runtime: Runtime, city_id: UUID) -> City:
     return city
 
 
-async def change_contacts(runtime: Runtime, city_id: UUID, wanted: ContactsInput, actor: str) -> City:
-    now = runtime.clock()
-    async with runtime.pool.acquire() as conn, conn.transaction():
+async def change_contacts(deps: Dependencies, city_id: UUID, wanted: ContactsInput, actor: str) -> City:
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
         city = await cities.get_city(conn, city_id, lock=True)
         if city is None:
             raise NotFound("city")
-        city, removed = replace_contacts(city, wanted, runtime.new_id)
+        city, removed = replace_contacts(city, wanted, deps.new_id)
         await cities.save_city(conn, city)
-        await emit(conn, messages.contacts_changed(city, removed, actor, now), key=str(city.id), now=now)
+        await deps.publisher.publish(conn, messages.contacts_changed(city, removed, actor, now), key=city.id, at=now)
         await audit.record(
             conn, at=now, actor=actor, action="city.contacts_changed", subject=str(city.id),
             details={"contacts": len(city.contacts), "removed": len(removed)}, correlation_id=correlation_id.get(),

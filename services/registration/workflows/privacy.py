@@ -1,43 +1,47 @@
-"""GDPR: erase a person on request, and rejected applicants' data after the retention period."""
+"""GDPR: erase a person on request, rejected applicants' data after the retention period, and the
+audit log staff read to account for what was done with the data."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 from uuid import UUID
-
-import asyncpg
 
 from services.registration.domain import messages
 from services.registration.domain.retention import erasure_due
-from services.registration.emit import emit
 from services.registration.storage import applications, audit, calls, cities
 from shared.contracts import person_id_for_email
+from shared.dependencies import Dependencies
 from shared.logs import correlation_id
 
 
-async def erase_person(conn: asyncpg.Connection, email: str, now: datetime, actor: str, reason: str) -> int:
-    """Anonymise every application and contact of this address (in the caller's transaction) and tell
-    the other services with PersonErased. Returns how many records were touched."""
-    found = await applications.person_applications(conn, email)
-    for application in found:
-        await applications.erase_application(conn, application.id, now)
-    contact_ids = await cities.erase_contact(conn, email)
-    person_ids: list[UUID] = list(dict.fromkeys([a.contact_person_id for a in found] + contact_ids))
-    await audit.scrub_person(conn, email)
-    for person_id in person_ids or [person_id_for_email(email)]:
-        await emit(conn, messages.person_erased(person_id, email, now, "request"), key=str(person_id), now=now)
-    await audit.record(
-        conn, at=now, actor=actor, action="person.erased", subject=",".join(map(str, person_ids)) or "unknown",
-        reason=reason, details={"records": len(found) + len(contact_ids)}, correlation_id=correlation_id.get(),
-    )  # fmt: skip
+async def erase_person(deps: Dependencies, email: str, actor: str, reason: str) -> int:
+    """Anonymise every application and contact of this address and tell the other services with
+    PersonErased. Returns how many records were touched."""
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        found = await applications.person_applications(conn, email)
+        for application in found:
+            await applications.erase_application(conn, application.id, now)
+        contact_ids = await cities.erase_contact(conn, email)
+        person_ids: list[UUID] = list(dict.fromkeys([a.contact_person_id for a in found] + contact_ids))
+        await audit.scrub_person(conn, email)
+        for person_id in person_ids or [person_id_for_email(email)]:
+            payload = messages.person_erased(person_id, email, now, "request")
+            await deps.publisher.publish(conn, payload, key=person_id, at=now)
+        await audit.record(
+            conn, at=now, actor=actor, action="person.erased", subject=",".join(map(str, person_ids)) or "unknown",
+            reason=reason, details={"records": len(found) + len(contact_ids)}, correlation_id=correlation_id.get(),
+        )  # fmt: skip
     return len(found) + len(contact_ids)
 
 
-async def erase_expired(pool: asyncpg.Pool, now: datetime, keep: timedelta) -> int:
+async def erase_expired(deps: Dependencies, keep: timedelta) -> int:
     """The retention job: erase rejected applications whose call closed more than `keep` ago. Other
     services are told (PersonErased) once the person has no other record here."""
+    now = deps.now()
     erased = 0
-    async with pool.acquire() as conn, conn.transaction():
+    async with deps.pool.acquire() as conn, conn.transaction():
         for application in await applications.rejected_due_for_erasure(conn, now - keep):
             call = await calls.get_call(conn, application.call_slug)
             if not erasure_due(application.status, application.erased_at, call.closes_at, now, keep):
@@ -47,8 +51,8 @@ async def erase_expired(pool: asyncpg.Pool, now: datetime, keep: timedelta) -> i
             email = str(application.form.contact_email)
             if email and not await applications.person_applications(conn, email):
                 if not await cities.cities_with_person(conn, email):
-                    person_erased = messages.person_erased(application.contact_person_id, email, now, "retention")
-                    await emit(conn, person_erased, key=str(application.contact_person_id), now=now)
+                    payload = messages.person_erased(application.contact_person_id, email, now, "retention")
+                    await deps.publisher.publish(conn, payload, key=application.contact_person_id, at=now)
             await audit.record(
                 conn, at=now, actor="system:retention", action="application.erased", subject=str(application.id),
                 reason="retention", details={"kept_days": keep.days},
@@ -56,12 +60,7 @@ async def erase_expired(pool: asyncpg.Pool, now: datetime, keep: timedelta) -> i
     return erased
 
 
-async def announce_closed_calls(pool: asyncpg.Pool, now: datetime) -> int:
-    """CallClosed once per call deadline that passed."""
-    async with pool.acquire() as conn, conn.transaction():
-        due = await calls.calls_to_announce_closed(conn, now)
-        for call in due:
-            count = await applications.count_active(conn, call.slug)
-            await emit(conn, messages.call_closed(call, count), key=call.slug, now=now)
-            await calls.mark_closed_announced(conn, call.slug, now)
-    return len(due)
+async def audit_log(deps: Dependencies, subject: str | None = None) -> list[dict[str, Any]]:
+    """The latest entries of the audit log, all or about one subject (an application, a call...)."""
+    async with deps.pool.acquire() as conn:
+        return await audit.entries(conn, subject)

@@ -1,9 +1,11 @@
-"""Staff review and selection: moves, scores, staged decisions, release, and the freed-place offer."""
+"""Staff review and selection: what staff read (a call's applications, one application's file, the
+export), moves, scores, staged decisions, release, and the freed-place offer."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -12,25 +14,108 @@ from services.registration.domain import messages
 from services.registration.domain.applications import Application, edit_deadline
 from services.registration.domain.calls import Call
 from services.registration.domain.cities import City, city_from_selection
-from services.registration.domain.review import Board, Entry, IllegalCommand, Status, board_of
+from services.registration.domain.export import Ranked, applications_csv
+from services.registration.domain.links import Links
+from services.registration.domain.review import Board, Entry, IllegalCommand, Staff, Status, board_of
 from services.registration.domain.scoring import (
     Review,
     ReviewInput,
     average_score,
     check_scores,
     ranking,
+    visible_reviews,
     weighted_score,
 )
-from services.registration.emit import emit
-from services.registration.links import Links
 from services.registration.storage import applications, audit, calls, cities, reviews
+from services.registration.workflows.calls import existing_call
+from shared.dependencies import Dependencies
 from shared.logs import correlation_id
 from shared.refusals import NotFound, Refused
-from shared.runtime import Runtime
-from shared.security.auth import StaffMember
 
 SIGNUP_VALIDITY = timedelta(days=60)
 DEFAULT_MORE_INFO_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One application in a call's list, as one staff member may see it (score hidden until they scored)."""
+
+    application: Application
+    score: float | None
+    reviewed_by_me: bool
+
+
+@dataclass(frozen=True)
+class CallApplications:
+    call: Call
+    listed: tuple[Listed, ...]
+    """Best first."""
+
+
+@dataclass(frozen=True)
+class ApplicationFile:
+    """One application as one staff member may see it: the reviews they may read, the audit for admins."""
+
+    application: Application
+    call: Call
+    reviews: tuple[tuple[Review, float], ...]
+    """Each visible review with its weighted score."""
+    hidden: int
+    reviewed_by_me: bool
+    log: list[dict[str, Any]]
+
+
+def _is_admin(who: Staff) -> bool:
+    return who.role == "admin"
+
+
+async def call_ranking(conn: asyncpg.Connection, call: Call) -> tuple[list[UUID], dict[UUID, float | None]]:
+    every = await applications.list_applications(conn, call.slug)
+    by_application = await reviews.reviews_of_call(conn, call.slug)
+    scores = {a.id: average_score(by_application.get(a.id, []), call.criteria) for a in every}
+    return ranking(scores, {a.id: a.submitted_at for a in every}), scores
+
+
+async def call_applications(
+    deps: Dependencies, slug: str, who: Staff, status: str | None = None, country: str | None = None
+) -> CallApplications:
+    """The call's applications best first (optionally of one status or country); NotFound for no call."""
+    async with deps.pool.acquire() as conn:
+        call = await existing_call(conn, slug)
+        order, scores = await call_ranking(conn, call)
+        found = {a.id: a for a in await applications.list_applications(conn, slug, status, country)}
+        by_application = await reviews.reviews_of_call(conn, slug)
+    listed = []
+    for application_id in (a for a in order if a in found):
+        mine = any(r.reviewer == who.name for r in by_application.get(application_id, []))
+        score = scores[application_id] if _is_admin(who) or mine else None
+        listed.append(Listed(found[application_id], score, mine))
+    return CallApplications(call, tuple(listed))
+
+
+async def application_file(deps: Dependencies, application_id: UUID, who: Staff) -> ApplicationFile:
+    async with deps.pool.acquire() as conn:
+        application = await applications.get_application(conn, application_id)
+        if application is None:
+            raise NotFound("application")
+        call = await calls.get_call(conn, application.call_slug)
+        every = await reviews.reviews_of(conn, application_id)
+        log = await audit.entries(conn, str(application_id)) if _is_admin(who) else []
+    shown = tuple(
+        (r, weighted_score(r.scores, call.criteria)) for r in visible_reviews(every, who.name, _is_admin(who))
+    )
+    mine = any(r.reviewer == who.name for r in every)
+    return ApplicationFile(application, call, shown, len(every) - len(shown), mine, log)
+
+
+async def export_applications(deps: Dependencies, slug: str) -> str:
+    """The call's applications and scores as CSV, best first; NotFound for no call."""
+    async with deps.pool.acquire() as conn:
+        call = await existing_call(conn, slug)
+        order, scores = await call_ranking(conn, call)
+        found = {a.id: a for a in await applications.list_applications(conn, slug)}
+        by_application = await reviews.reviews_of_call(conn, slug)
+    return applications_csv(Ranked(found[a], scores[a], len(by_application.get(a, []))) for a in order)
 
 
 async def _locked(conn: asyncpg.Connection, application_id: UUID) -> tuple[Application, Call, Board]:
@@ -43,7 +128,7 @@ async def _locked(conn: asyncpg.Connection, application_id: UUID) -> tuple[Appli
     return await applications.get_application(conn, application_id), call, board
 
 
-async def _log(conn, now, who: StaffMember, action: str, subject: str, reason: str | None = None, **details) -> None:
+async def _log(conn, now, who: Staff, action: str, subject: str, reason: str | None = None, **details) -> None:
     await audit.record(
         conn, at=now, actor=f"{who.role}:{who.name}", action=action, subject=subject, reason=reason,
         details=details, correlation_id=correlation_id.get(),
@@ -54,9 +139,9 @@ def _refused(error: IllegalCommand) -> Refused:
     return Refused(error.code, str(error))
 
 
-async def move(runtime: Runtime, application_id: UUID, target: Status, who: StaffMember, reason: str | None) -> Entry:
-    now = runtime.clock()
-    async with runtime.pool.acquire() as conn, conn.transaction():
+async def move(deps: Dependencies, application_id: UUID, target: Status, who: Staff, reason: str | None) -> Entry:
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
         application, _, board = await _locked(conn, application_id)
         try:
             entry = board.move(application_id, target).entries[application_id]
@@ -68,11 +153,11 @@ async def move(runtime: Runtime, application_id: UUID, target: Status, who: Staf
 
 
 async def request_more_information(
-    runtime: Runtime, application_id: UUID, message: str, days: int, who: StaffMember
+    deps: Dependencies, application_id: UUID, message: str, days: int, who: Staff
 ) -> Application:
     """Ask the applicant; their edit link works again until the answer is due."""
-    now = runtime.clock()
-    async with runtime.pool.acquire() as conn, conn.transaction():
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
         application, call, board = await _locked(conn, application_id)
         try:
             entry = board.move(application_id, Status.MORE_INFO_REQUESTED).entries[application_id]
@@ -81,17 +166,17 @@ async def request_more_information(
         asking = replace(application, status=entry.status, staged_decision=entry.staged, updated_at=now)
         asking = replace(asking, more_info_until=now + timedelta(days=days))
         await applications.save_application(conn, asking)
-        url = Links(runtime.settings).edit(application_id, edit_deadline(asking, call))
+        url = Links.of(deps.settings).edit(application_id, edit_deadline(asking, call))
         payload = messages.more_information(asking, call, message, who.name, now, url)
-        await emit(conn, payload, key=str(application_id), now=now)
+        await deps.publisher.publish(conn, payload, key=application_id, at=now)
         await _log(conn, now, who, "review.more_information_requested", str(application_id), message, days=days)
     return asking
 
 
-async def score(runtime: Runtime, application_id: UUID, scored: ReviewInput, who: StaffMember) -> float:
+async def score(deps: Dependencies, application_id: UUID, scored: ReviewInput, who: Staff) -> float:
     """Record (or replace) this reviewer's scores; returns their weighted score."""
-    now = runtime.clock()
-    async with runtime.pool.acquire() as conn, conn.transaction():
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
         application = await applications.get_application(conn, application_id)
         if application is None:
             raise NotFound("application")
@@ -105,17 +190,17 @@ async def score(runtime: Runtime, application_id: UUID, scored: ReviewInput, who
         own = weighted_score(scored.scores, call.criteria)
         average = average_score(everyone, call.criteria)
         payload = messages.reviewed(application, call, who.name, now, own, average, len(everyone))
-        await emit(conn, payload, key=str(application_id), now=now)
+        await deps.publisher.publish(conn, payload, key=application_id, at=now)
         await _log(conn, now, who, "review.scored", str(application_id), None, scores=scored.scores, weighted=own)
     return own
 
 
 async def stage(
-    runtime: Runtime, application_id: UUID, decision: Status | None, who: StaffMember, reason: str | None
+    deps: Dependencies, application_id: UUID, decision: Status | None, who: Staff, reason: str | None
 ) -> Entry:
     """Stage a decision (None: unstage). Nothing is told to anyone until release."""
-    now = runtime.clock()
-    async with runtime.pool.acquire() as conn, conn.transaction():
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
         _, _, board = await _locked(conn, application_id)
         try:
             board = board.stage(application_id, decision) if decision else board.unstage(application_id)
@@ -128,21 +213,12 @@ async def stage(
     return entry
 
 
-async def call_ranking(conn: asyncpg.Connection, call: Call) -> tuple[list[UUID], dict[UUID, float | None]]:
-    every = await applications.list_applications(conn, call.slug)
-    by_application = await reviews.reviews_of_call(conn, call.slug)
-    scores = {a.id: average_score(by_application.get(a.id, []), call.criteria) for a in every}
-    return ranking(scores, {a.id: a.submitted_at for a in every}), scores
-
-
-async def release(runtime: Runtime, slug: str, who: StaffMember) -> list[tuple[UUID, Status]]:
+async def release(deps: Dependencies, slug: str, who: Staff) -> list[tuple[UUID, Status]]:
     """Every staged decision of the call at once; each applicant gets their DecisionReleased."""
-    now = runtime.clock()
+    now = deps.now()
     released_now = []
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        call = await calls.get_call(conn, slug, lock=True)
-        if call is None:
-            raise NotFound(f"call {slug!r}")
+    async with deps.pool.acquire() as conn, conn.transaction():
+        call = await existing_call(conn, slug, lock=True)
         order, _ = await call_ranking(conn, call)
         try:
             board, released = board_of(call.quota, await applications.board_entries(conn, slug)).release(order)
@@ -161,11 +237,11 @@ async def release(runtime: Runtime, slug: str, who: StaffMember) -> list[tuple[U
             await applications.save_application(conn, decided)
             signup = {}
             if outcome.decision == Status.SELECTED:
-                city = await _associated_city(conn, runtime, decided)
+                city = await _associated_city(conn, deps, decided)
                 expires = now + SIGNUP_VALIDITY
-                signup = dict(city_id=city.id, signup_url=Links(runtime.settings).signup(city.id, expires))
+                signup = dict(city_id=city.id, signup_url=Links.of(deps.settings).signup(city.id, expires))
                 signup["signup_expires_at"] = expires
-            await emit(conn, messages.decision(decided, call, now, **signup), key=str(decided.id), now=now)
+            await deps.publisher.publish(conn, messages.decision(decided, call, now, **signup), key=decided.id, at=now)
             released_now.append((decided.id, outcome.decision))
         await _log(
             conn, now, who, "decision.released", slug, None, decisions={str(a): d.value for a, d in released_now}
@@ -173,19 +249,19 @@ async def release(runtime: Runtime, slug: str, who: StaffMember) -> list[tuple[U
     return released_now
 
 
-async def _associated_city(conn: asyncpg.Connection, runtime: Runtime, application: Application) -> City:
+async def _associated_city(conn: asyncpg.Connection, deps: Dependencies, application: Application) -> City:
     """The city awaiting its sign-up, created once per selected application."""
     existing = await cities.find_city(conn, application.form.city, application.form.country)
     if existing is not None:
         return existing
-    city = city_from_selection(application, city_id=runtime.new_id())
+    city = city_from_selection(application, city_id=deps.new_id())
     await cities.save_city(conn, city)
     return city
 
 
 async def offer_place(
     conn: asyncpg.Connection,
-    runtime: Runtime,
+    deps: Dependencies,
     call: Call,
     application_id: UUID,
     entry: Entry,
@@ -196,15 +272,11 @@ async def offer_place(
     application = await applications.get_application(conn, application_id, lock=True)
     selected = replace(application, status=entry.status, waitlist_position=None, updated_at=now, released_at=now)
     await applications.save_application(conn, selected)
-    city = await _associated_city(conn, runtime, selected)
+    city = await _associated_city(conn, deps, selected)
     expires = now + SIGNUP_VALIDITY
-    url = Links(runtime.settings).signup(city.id, expires)
-    await emit(
-        conn,
-        messages.place_offered(selected, call, now, replaces, city.id, url, expires),
-        key=str(application_id),
-        now=now,
-    )
+    url = Links.of(deps.settings).signup(city.id, expires)
+    payload = messages.place_offered(selected, call, now, replaces, city.id, url, expires)
+    await deps.publisher.publish(conn, payload, key=application_id, at=now)
     await audit.record(
         conn, at=now, actor="system", action="decision.place_offered", subject=str(application_id),
         details={"replaces": replaces}, correlation_id=correlation_id.get(),

@@ -1,29 +1,19 @@
-"""The real PACTESUR 2 call for expressions of interest, as seed data.
+"""The real PACTESUR 2 programme as seed data: its call for expressions of interest and its consortium.
 
-Also the consortium (Efus coordinator; ANCI Piemonte, Liège, Madrid, Nice, Turin partners) as
-signed-up cities. The historical call (2023) is closed; the demo seed opens it from today (in the call's timezone)
-for `--days` days (default 60) so that the platform can be tried. Seeding is idempotent: an
-existing call is left as it is unless `--reset` is given.
+The consortium (Efus coordinator; ANCI Piemonte, Liège, Madrid, Nice, Turin partners) are signed-up
+cities. The historical call (2023) is closed; the demo call opens from today (in the call's timezone)
+for a number of days so that the platform can be tried (workflows/seeding.py writes both).
 """
 
 from __future__ import annotations
 
-import argparse
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import asyncpg
-
-from services.registration.domain import messages
 from services.registration.domain.calls import Call
 from services.registration.domain.cities import TERMS_VERSION, City, CityContact
-from services.registration.emit import emit
-from services.registration.links import Links
-from services.registration.storage import calls, cities
 from shared.contracts import person_id_for_email
-from shared.settings import Settings
-from shared.storage.database import connect
 
 SLUG = "pactesur-2-associated-cities"
 TIMEZONE = "Europe/Brussels"
@@ -112,40 +102,3 @@ def demo_call(today: date, days: int) -> Call:
     opens = datetime.combine(today, time(0, 0), zone)
     closes = datetime.combine(today + timedelta(days=days), time(23, 59), zone)
     return Call(SLUG, TITLE, DESCRIPTION, opens, closes, TIMEZONE, quota=11)
-
-
-async def seed(settings: Settings, args: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m services.registration seed")
-    parser.add_argument("--days", type=int, default=60, help="how long the demo call stays open (default 60)")
-    parser.add_argument("--reset", action="store_true", help="re-open an existing call from today")
-    options = parser.parse_args(args)
-    conn = await connect(settings.dsn, "registration")
-    try:
-        async with conn.transaction():
-            await _seed_consortium(conn)
-            await _seed_call(conn, settings, options.days, options.reset)
-    finally:
-        await conn.close()
-
-
-async def _seed_consortium(conn: asyncpg.Connection) -> None:
-    """Each consortium member once; CitySignedUp lets the other services know them."""
-    now = datetime.now(UTC)
-    added = []
-    for city in consortium_cities(now):
-        if await cities.get_city(conn, city.id) is None:
-            await cities.save_city(conn, city)
-            await emit(conn, messages.city_signed_up(city), key=str(city.id), now=now)
-            added.append(city.name)
-    print(f"consortium: {len(added)} member(s) added" + (f" ({', '.join(added)})" if added else ""))
-
-
-async def _seed_call(conn: asyncpg.Connection, settings: Settings, days: int, reset: bool) -> None:
-    existing = await calls.get_call(conn, SLUG)
-    if existing and not reset:
-        print(f"call {SLUG} already exists (closes {existing.closes_at.isoformat()}); use --reset to re-open")
-        return
-    call = demo_call(datetime.now(ZoneInfo(TIMEZONE)).date(), days)
-    await calls.upsert_call(conn, call)
-    await emit(conn, messages.call_opened(call, Links(settings).form(SLUG)), key=SLUG, now=datetime.now(UTC))
-    print(f"call {SLUG} open from {call.opens_at.isoformat()} to {call.closes_at.isoformat()}")

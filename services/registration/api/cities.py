@@ -8,21 +8,20 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel
 
-from services.registration.api_applicant import link_refused, not_found
+from services.registration.api.refusals import not_found, refusing_bad_links
 from services.registration.domain.applications import NotEditable
 from services.registration.domain.cities import City, ContactsInput
-from services.registration.storage import cities
 from services.registration.workflows import applicant
 from services.registration.workflows import cities as city_flow
 from services.registration.workflows.cities import FOCAL_POINT
+from shared.dependencies import Dependencies
 from shared.refusals import NotFound, Refused
-from shared.runtime import Runtime, runtime_of
+from shared.runtime import dependencies_of
 from shared.security.auth import StaffMember
-from shared.security.signing import InvalidToken
 from shared.web.access import require_role
 
 router = APIRouter(prefix="/api/v1", tags=["cities"])
-RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+Deps = Annotated[Dependencies, Depends(dependencies_of)]
 Reviewer = Annotated[StaffMember, Depends(require_role("reviewer"))]
 Admin = Annotated[StaffMember, Depends(require_role("admin"))]
 
@@ -59,55 +58,50 @@ def city_view(city: City) -> dict[str, Any]:
 
 
 @router.get("/staff/cities", tags=["staff"], responses={401: {}, 403: {}})
-async def list_cities(runtime: RuntimeDep, who: Reviewer) -> list[dict[str, Any]]:
-    async with runtime.pool.acquire() as conn:
-        return [city_view(c) for c in await cities.list_cities(conn)]
+async def list_cities(deps: Deps, who: Reviewer) -> list[dict[str, Any]]:
+    return [city_view(c) for c in await city_flow.list_cities(deps)]
 
 
 @router.put("/staff/cities/{city_id}/contacts", tags=["staff"], responses={401: {}, 403: {}, 404: {}})
-async def staff_change_contacts(city_id: UUID, body: ContactsInput, runtime: RuntimeDep, who: Admin) -> dict:
+async def staff_change_contacts(city_id: UUID, body: ContactsInput, deps: Deps, who: Admin) -> dict:
     try:
-        city = await city_flow.change_contacts(runtime, city_id, body, f"{who.role}:{who.name}")
+        city = await city_flow.change_contacts(deps, city_id, body, f"{who.role}:{who.name}")
     except NotFound as error:
         raise not_found(error) from None
     return city_view(city)
 
 
-async def _city(runtime: Runtime, token: str) -> City:
-    try:
-        return await city_flow.city_by_token(runtime, token)
-    except InvalidToken as error:
-        raise link_refused(error) from None
-    except NotFound as error:
-        raise not_found(error) from None
+async def _city(deps: Dependencies, token: str) -> City:
+    with refusing_bad_links():
+        return await city_flow.city_by_token(deps, token)
 
 
 @router.get("/cities/signup/{token}", responses={404: {}, 410: {}})
-async def signup_view(token: str, runtime: RuntimeDep) -> dict:
-    return city_view(await _city(runtime, token))
+async def signup_view(token: str, deps: Deps) -> dict:
+    return city_view(await _city(deps, token))
 
 
 @router.post("/cities/signup/{token}", responses={404: {}, 410: {}})
-async def sign_up(token: str, body: SignUp, runtime: RuntimeDep) -> dict:
+async def sign_up(token: str, body: SignUp, deps: Deps) -> dict:
     """The focal point accepts the terms: the city joins the programme (CitySignedUp)."""
-    city = await _city(runtime, token)
-    return city_view(await city_flow.sign_up(runtime, city.id))
+    city = await _city(deps, token)
+    return city_view(await city_flow.sign_up(deps, city.id))
 
 
 @router.put("/cities/signup/{token}/contacts", responses={404: {}, 410: {}})
-async def focal_point_change_contacts(token: str, body: ContactsInput, runtime: RuntimeDep) -> dict:
-    city = await _city(runtime, token)
-    return city_view(await city_flow.change_contacts(runtime, city.id, body, FOCAL_POINT))
+async def focal_point_change_contacts(token: str, body: ContactsInput, deps: Deps) -> dict:
+    city = await _city(deps, token)
+    return city_view(await city_flow.change_contacts(deps, city.id, body, FOCAL_POINT))
 
 
 @router.post("/cities/signup/{token}/decline", responses={404: {}, 409: {}, 410: {}})
-async def decline_place(token: str, runtime: RuntimeDep) -> dict:
+async def decline_place(token: str, deps: Deps) -> dict:
     """A selected city that has not signed up gives its place back; the next waitlisted city is offered it."""
-    city = await _city(runtime, token)
+    city = await _city(deps, token)
     if city.status == "signed_up" or city.application_id is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "This city has signed up already.")
     try:
-        promoted = await applicant.withdraw(runtime, city.application_id, actor=FOCAL_POINT)
+        promoted = await applicant.withdraw(deps, city.application_id, actor=FOCAL_POINT)
     except (NotEditable, Refused) as error:
         raise HTTPException(status.HTTP_409_CONFLICT, f"The place cannot be declined: {error}") from None
     return {"status": "declined", "place_offered_to_next": promoted is not None}

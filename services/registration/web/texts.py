@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
+from services.registration.domain.applications import CONSENT
 from services.registration.domain.reference import FORM_LANGUAGES
 from shared.i18n import negotiate, translations
 
-LOCALES = Path(__file__).parent / "locales"
+LOCALES = Path(__file__).parents[1] / "locales"
 BABEL_LOCALE = {"en": "en_GB"}
 """English dates the European way (31 October 2023), not the US one."""
 
@@ -42,12 +43,8 @@ def language_of(requested: str | None, accept_language: str | None) -> str:
 
 
 def consent_text(texts: Texts, days: int) -> str:
-    return texts(
-        "I agree that Efus processes the data in this form to run the PACTESUR 2 call for expressions of "
-        "interest and to contact me about it. If my city is not selected, my personal data are erased "
-        "%(days)s days after the call closes.",
-        days=days,
-    )
+    """The consent's label in the language (stored with the application as the text agreed to)."""
+    return texts(CONSENT, days=days)
 
 
 def call_not_open(texts: Texts, not_yet_open: bool, when: datetime, timezone: str) -> str:

@@ -9,19 +9,19 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, HTTPException, status
 from pydantic import BaseModel
 
-from services.registration import texts as words
+from services.registration.api.refusals import not_found, refusing_bad_links
 from services.registration.domain.applications import Application, ApplicationForm, NotEditable, edit_deadline
 from services.registration.domain.calls import Call, CallNotOpen
-from services.registration.storage import calls
 from services.registration.storage.applications import DuplicateApplication
-from services.registration.texts import Texts
-from services.registration.workflows import applicant
+from services.registration.web import texts as words
+from services.registration.web.texts import Texts
+from services.registration.workflows import applicant, calls
+from shared.dependencies import Dependencies
 from shared.refusals import NotFound, Refused
-from shared.runtime import Runtime, runtime_of
-from shared.security.signing import InvalidToken
+from shared.runtime import dependencies_of
 
 router = APIRouter(prefix="/api/v1", tags=["applicants"])
-RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+Deps = Annotated[Dependencies, Depends(dependencies_of)]
 AcceptLanguage = Annotated[str | None, Header()]
 
 
@@ -76,16 +76,6 @@ def call_view(call: Call, now: datetime) -> CallView:
     )
 
 
-def link_refused(error: InvalidToken) -> HTTPException:
-    if "expired" in error.reason:
-        return HTTPException(status.HTTP_410_GONE, "This link has expired.")
-    return HTTPException(status.HTTP_404_NOT_FOUND, "This link is not valid.")
-
-
-def not_found(error: NotFound) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, f"There is no {error.what}.")
-
-
 def not_editable(error: NotEditable, texts: Texts) -> HTTPException:
     reason = {
         "deadline": texts("The deadline to change this application has passed."),
@@ -96,19 +86,17 @@ def not_editable(error: NotEditable, texts: Texts) -> HTTPException:
 
 
 @router.get("/calls", response_model=list[CallView])
-async def list_calls(runtime: RuntimeDep) -> list[CallView]:
-    async with runtime.pool.acquire() as conn:
-        found = await calls.list_calls(conn)
-    return [call_view(c, runtime.clock()) for c in found]
+async def list_calls(deps: Deps) -> list[CallView]:
+    return [call_view(c, deps.now()) for c in await calls.list_calls(deps)]
 
 
 @router.get("/calls/{call_id}", response_model=CallView, responses={404: {"description": "Unknown call"}})
-async def get_call(call_id: str, runtime: RuntimeDep) -> CallView:
-    async with runtime.pool.acquire() as conn:
-        call = await calls.get_call(conn, call_id)
-    if call is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"There is no call {call_id!r}.")
-    return call_view(call, runtime.clock())
+async def get_call(call_id: str, deps: Deps) -> CallView:
+    try:
+        call = await calls.get_call(deps, call_id)
+    except NotFound as error:
+        raise not_found(error) from None
+    return call_view(call, deps.now())
 
 
 @router.post(
@@ -122,14 +110,14 @@ async def get_call(call_id: str, runtime: RuntimeDep) -> CallView:
         429: {"description": "Too many requests from this client"},
     },
 )
-async def submit(call_id: str, form: ApplicationForm, runtime: RuntimeDep) -> ApplicationReceipt:
+async def submit(call_id: str, form: ApplicationForm, deps: Deps) -> ApplicationReceipt:
     """Apply to a call. The edit link is sent by email (never in this answer)."""
     texts = Texts(form.language)
-    consent = words.consent_text(texts, runtime.settings.rejected_retention_days)
+    consent = words.consent_text(texts, deps.settings.rejected_retention_days)
     try:
-        application, call = await applicant.submit(runtime, call_id, form, consent)
-    except NotFound:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"There is no call {call_id!r}.") from None
+        application, call = await applicant.submit(deps, call_id, form, consent)
+    except NotFound as error:
+        raise not_found(error) from None
     except CallNotOpen as closed:
         detail = words.call_not_open(texts, closed.not_yet_open, closed.when, form.timezone)
         raise HTTPException(status.HTTP_409_CONFLICT, detail) from None
@@ -146,10 +134,10 @@ async def submit(call_id: str, form: ApplicationForm, runtime: RuntimeDep) -> Ap
 
 
 @router.post("/calls/{call_id}/link-requests", status_code=status.HTTP_202_ACCEPTED)
-async def request_link(call_id: str, body: LinkRequest, runtime: RuntimeDep, accept_language: AcceptLanguage = None):
+async def request_link(call_id: str, body: LinkRequest, deps: Deps, accept_language: AcceptLanguage = None):
     """Send the edit link again to the contact of that city's application. The answer is the same
     whether or not such an application exists."""
-    await applicant.resend_link(runtime, call_id, body.city.strip(), body.country.strip())
+    await applicant.resend_link(deps, call_id, body.city.strip(), body.country.strip())
     texts = Texts(words.language_of(None, accept_language))
     return {"detail": texts("If this city has applied, its contact person will receive the link by email in a moment.")}
 
@@ -169,44 +157,35 @@ def _view(application: Application, call: Call, editable: bool) -> ApplicationVi
 
 
 @router.get("/applications/{token}", response_model=ApplicationView, responses={404: {}, 410: {}})
-async def view_application(token: str, runtime: RuntimeDep) -> ApplicationView:
-    try:
-        opened = await applicant.open_by_token(runtime, token)
-    except InvalidToken as error:
-        raise link_refused(error) from None
-    except NotFound as error:
-        raise not_found(error) from None
+async def view_application(token: str, deps: Deps) -> ApplicationView:
+    with refusing_bad_links():
+        opened = await applicant.open_by_token(deps, token)
     return _view(opened.application, opened.call, opened.editable)
 
 
 @router.put("/applications/{token}", response_model=ApplicationView, responses={404: {}, 409: {}, 410: {}})
-async def edit_application(token: str, form: ApplicationForm, runtime: RuntimeDep) -> ApplicationView:
+async def edit_application(token: str, form: ApplicationForm, deps: Deps) -> ApplicationView:
     texts = Texts(form.language)
-    try:
-        changed = await applicant.edit(runtime, token, form)
-        opened = await applicant.open_by_token(runtime, token)
-    except InvalidToken as error:
-        raise link_refused(error) from None
-    except NotFound as error:
-        raise not_found(error) from None
-    except NotEditable as error:
-        raise not_editable(error, texts) from None
-    except DuplicateApplication:
-        raise HTTPException(status.HTTP_409_CONFLICT, words.already_applied(texts, form.city, form.country)) from None
+    with refusing_bad_links():
+        try:
+            changed = await applicant.edit(deps, token, form)
+            opened = await applicant.open_by_token(deps, token)
+        except NotEditable as error:
+            raise not_editable(error, texts) from None
+        except DuplicateApplication:
+            detail = words.already_applied(texts, form.city, form.country)
+            raise HTTPException(status.HTTP_409_CONFLICT, detail) from None
     return _view(changed, opened.call, opened.editable)
 
 
 @router.post("/applications/{token}/withdrawal", responses={404: {}, 409: {}, 410: {}})
-async def withdraw_application(token: str, runtime: RuntimeDep, accept_language: AcceptLanguage = None):
+async def withdraw_application(token: str, deps: Deps, accept_language: AcceptLanguage = None):
     texts = Texts(words.language_of(None, accept_language))
-    try:
-        await applicant.withdraw_by_token(runtime, token)
-    except InvalidToken as error:
-        raise link_refused(error) from None
-    except NotFound as error:
-        raise not_found(error) from None
-    except NotEditable as error:
-        raise not_editable(error, texts) from None
-    except Refused as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    with refusing_bad_links():
+        try:
+            await applicant.withdraw_by_token(deps, token)
+        except NotEditable as error:
+            raise not_editable(error, texts) from None
+        except Refused as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
     return {"status": "withdrawn", "detail": texts("Your application has been withdrawn.")}

@@ -1,7 +1,11 @@
-"""The signed links registration hands out (shared.security.signing) and the public URLs they point to."""
+"""The signed links registration hands out (shared.security.signing) and the public URLs they point to.
+
+Pure: the public base URL and the signing key come from the settings, the moment from the caller.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -12,10 +16,14 @@ EDIT = "application-edit"
 SIGNUP = "city-signup"
 
 
+@dataclass(frozen=True)
 class Links:
-    def __init__(self, settings: Settings) -> None:
-        self.base = str(settings.public_base_url).rstrip("/")
-        self.key = settings.signing_key
+    base: str
+    key: bytes
+
+    @classmethod
+    def of(cls, settings: Settings) -> Links:
+        return cls(str(settings.public_base_url).rstrip("/"), settings.signing_key)
 
     def form(self, call_slug: str) -> str:
         return f"{self.base}/calls/{call_slug}/apply"

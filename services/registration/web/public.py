@@ -1,4 +1,4 @@
-"""Server-rendered pages for applicants (jinja2, no JavaScript needed), in their language.
+"""Server-rendered pages for applicants and focal points (jinja2, no JavaScript needed), in their language.
 
 Same workflows as the JSON API. Forms are protected by a signed double-submit CSRF token; errors are
 shown next to their fields; a successful submission redirects to a confirmation page (POST/redirect/GET).
@@ -17,25 +17,25 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import ValidationError
 
-from services.registration import texts as words
-from services.registration.domain.applications import EDITABLE_FIELDS, ApplicationForm, NotEditable, edit_deadline
-from services.registration.domain.calls import CallNotOpen
+from services.registration.domain.applications import FIELDS, ApplicationForm, NotEditable, edit_deadline
+from services.registration.domain.calls import Call, CallNotOpen
+from services.registration.domain.fields import by_section
 from services.registration.domain.reference import COUNTRY_TIMEZONES, FORM_LANGUAGES, LANGUAGES
-from services.registration.storage import calls
 from services.registration.storage.applications import DuplicateApplication
-from services.registration.texts import Texts
-from services.registration.web_errors import field_errors
-from services.registration.workflows import applicant
+from services.registration.web import texts as words
+from services.registration.web.errors import field_errors
+from services.registration.web.texts import Texts
+from services.registration.workflows import applicant, calls
 from services.registration.workflows import cities as city_flow
+from shared.dependencies import Dependencies
 from shared.refusals import NotFound, Refused
-from shared.runtime import Runtime, runtime_of
+from shared.runtime import dependencies_of
 from shared.security.signing import InvalidToken
 from shared.web import csrf
 
 TEMPLATES = Path(__file__).parent / "templates"
 router = APIRouter(include_in_schema=False)
-RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
-BOOLEAN_FIELDS = ("commit_police_academies", "commit_host_exchange", "consent")
+Deps = Annotated[Dependencies, Depends(dependencies_of)]
 
 
 @lru_cache(maxsize=32)
@@ -53,9 +53,12 @@ def environment(language: str) -> Environment:
     env.globals.update(
         lang=texts.language,
         form_languages=[(code, Locale.parse(code).get_display_name(code).capitalize()) for code in FORM_LANGUAGES],
-        countries=sorted(((c, locale.territories.get(c, c)) for c in COUNTRY_TIMEZONES), key=lambda x: x[1]),
-        languages=sorted(((c, locale.languages.get(c, c).capitalize()) for c in LANGUAGES), key=lambda x: x[1]),
-        timezones=[(zone, zone) for zone in sorted(set(COUNTRY_TIMEZONES.values()))],
+        choices={
+            "countries": sorted(((c, locale.territories.get(c, c)) for c in COUNTRY_TIMEZONES), key=lambda x: x[1]),
+            "languages": sorted(((c, locale.languages.get(c, c).capitalize()) for c in LANGUAGES), key=lambda x: x[1]),
+            "timezones": [(zone, zone) for zone in sorted(set(COUNTRY_TIMEZONES.values()))],
+        },
+        sections=by_section(FIELDS),
         when=texts.when,
     )
     return env
@@ -63,13 +66,13 @@ def environment(language: str) -> Environment:
 
 def page(request: Request, language: str, template: str, code: int = 200, **context: Any) -> HTMLResponse:
     """Render with a fresh CSRF token (cookie + hidden field)."""
-    runtime: Runtime = request.app.state.runtime
-    token = csrf.new_token(runtime.settings.signing_key, runtime.clock())
-    consent = words.consent_text(Texts(language), runtime.settings.rejected_retention_days)
+    deps = dependencies_of(request)
+    token = csrf.new_token(deps.settings.signing_key, deps.now())
+    days = deps.settings.rejected_retention_days
     html = (
         environment(language)
         .get_template(template)
-        .render(csrf_token=token, path=request.url.path, consent_text=consent, **context)
+        .render(csrf_token=token, path=request.url.path, retention_days=days, **context)
     )
     response = HTMLResponse(html, status_code=code)
     response.set_cookie(csrf.COOKIE, token, httponly=True, samesite="strict", max_age=4 * 3600)
@@ -84,16 +87,19 @@ async def posted(request: Request) -> dict[str, str]:
 
 
 def csrf_ok(request: Request, data: dict[str, str]) -> bool:
-    runtime: Runtime = request.app.state.runtime
+    deps = dependencies_of(request)
     cookie = request.cookies.get(csrf.COOKIE)
-    return csrf.valid(runtime.settings.signing_key, cookie, data.get(csrf.FIELD), runtime.clock())
+    return csrf.valid(deps.settings.signing_key, cookie, data.get(csrf.FIELD), deps.now())
 
 
 def form_values(data: dict[str, str]) -> dict[str, Any]:
-    """Browser fields -> ApplicationForm input: empty optional fields are absent, checkboxes booleans."""
-    values: dict[str, Any] = {k: v for k, v in data.items() if k in EDITABLE_FIELDS and v.strip() != ""}
-    for name in BOOLEAN_FIELDS:
-        values[name] = name in data
+    """Browser fields -> ApplicationForm input: empty optional answers are absent, checkboxes booleans."""
+    values: dict[str, Any] = {}
+    for field in FIELDS:
+        if field.checkbox:
+            values[field.name] = field.name in data
+        elif field.editable and data.get(field.name, "").strip() != "":
+            values[field.name] = data[field.name]
     return values
 
 
@@ -113,37 +119,45 @@ def lang_of(request: Request, fallback: str | None = None) -> str:
     return words.language_of(request.query_params.get("lang") or fallback, request.headers.get("accept-language"))
 
 
+def no_such_call(request: Request, language: str) -> HTMLResponse:
+    texts = Texts(language)
+    return page(request, language, "message.html", 404, title=texts("This call does not exist."), body="")
+
+
+async def call_of(deps: Dependencies, slug: str) -> Call | None:
+    try:
+        return await calls.get_call(deps, slug)
+    except NotFound:
+        return None
+
+
 @router.get("/calls/{slug}/apply", response_class=HTMLResponse)
-async def application_form(slug: str, request: Request, runtime: RuntimeDep) -> Response:
+async def application_form(slug: str, request: Request, deps: Deps) -> Response:
     language = lang_of(request)
-    async with runtime.pool.acquire() as conn:
-        call = await calls.get_call(conn, slug)
+    call = await call_of(deps, slug)
     if call is None:
-        return page(request, language, "message.html", 404, title=Texts(language)("This call does not exist."), body="")
-    return page(
-        request, language, "apply.html", call=call, values={"language": language}, errors={}, now=runtime.clock()
-    )
+        return no_such_call(request, language)
+    return page(request, language, "apply.html", call=call, values={"language": language}, errors={}, now=deps.now())
 
 
 @router.post("/calls/{slug}/apply", response_class=HTMLResponse)
-async def submit_form(slug: str, request: Request, runtime: RuntimeDep) -> Response:
+async def submit_form(slug: str, request: Request, deps: Deps) -> Response:
     data = await posted(request)
     language = lang_of(request)
     texts = Texts(language)
-    async with runtime.pool.acquire() as conn:
-        call = await calls.get_call(conn, slug)
+    call = await call_of(deps, slug)
     if call is None:
-        return page(request, language, "message.html", 404, title=texts("This call does not exist."), body="")
-    context = dict(call=call, values=data, now=runtime.clock())
+        return no_such_call(request, language)
+    context = dict(call=call, values=data, now=deps.now())
     if not csrf_ok(request, data):
         return page(request, language, "apply.html", 403, errors={"_form": session_expired(texts)}, **context)
     try:
         form = ApplicationForm(**form_values(data))
     except ValidationError as error:
         return page(request, language, "apply.html", 422, errors=field_errors(error, texts), **context)
-    consent = words.consent_text(texts, runtime.settings.rejected_retention_days)
+    consent = words.consent_text(texts, deps.settings.rejected_retention_days)
     try:
-        await applicant.submit(runtime, slug, form, consent)
+        await applicant.submit(deps, slug, form, consent)
     except CallNotOpen as closed:
         message = words.call_not_open(texts, closed.not_yet_open, closed.when, form.timezone)
         return page(request, language, "apply.html", 409, errors={"_form": message}, **context)
@@ -154,30 +168,29 @@ async def submit_form(slug: str, request: Request, runtime: RuntimeDep) -> Respo
 
 
 @router.get("/calls/{slug}/received", response_class=HTMLResponse)
-async def received(slug: str, request: Request, runtime: RuntimeDep) -> Response:
+async def received(slug: str, request: Request, deps: Deps) -> Response:
     language = lang_of(request)
-    async with runtime.pool.acquire() as conn:
-        call = await calls.get_call(conn, slug)
+    call = await call_of(deps, slug)
     if call is None:
-        return page(request, language, "message.html", 404, title=Texts(language)("This call does not exist."), body="")
+        return no_such_call(request, language)
     return page(request, language, "received.html", call=call)
 
 
 @router.post("/calls/{slug}/link-request", response_class=HTMLResponse)
-async def link_request(slug: str, request: Request, runtime: RuntimeDep) -> Response:
+async def link_request(slug: str, request: Request, deps: Deps) -> Response:
     data = await posted(request)
     language = lang_of(request)
     texts = Texts(language)
     if not csrf_ok(request, data):
         return page(request, language, "message.html", 403, title=session_expired(texts), body="")
-    await applicant.resend_link(runtime, slug, data.get("city", "").strip(), data.get("country", "").strip())
+    await applicant.resend_link(deps, slug, data.get("city", "").strip(), data.get("country", "").strip())
     body = texts("If this city has applied, its contact person will receive the link by email in a moment.")
     return page(request, language, "message.html", title=texts("Link requested"), body=body)
 
 
-async def _edit_page(request: Request, token: str, runtime: Runtime, **extra: Any) -> Response:
+async def _edit_page(request: Request, token: str, deps: Dependencies, **extra: Any) -> Response:
     try:
-        opened = await applicant.open_by_token(runtime, token)
+        opened = await applicant.open_by_token(deps, token)
     except (InvalidToken, NotFound) as error:
         return expired_page(request, lang_of(request), error)
     language = lang_of(request, opened.application.form.language)
@@ -192,63 +205,63 @@ async def _edit_page(request: Request, token: str, runtime: Runtime, **extra: An
         values=values,
         errors=extra.pop("errors", {}),
         until=edit_deadline(opened.application, opened.call),
-        now=runtime.clock(),
+        now=deps.now(),
         **extra,
     )
 
 
 @router.get("/applications/{token}", response_class=HTMLResponse)
-async def view_application(token: str, request: Request, runtime: RuntimeDep) -> Response:
-    return await _edit_page(request, token, runtime)
+async def view_application(token: str, request: Request, deps: Deps) -> Response:
+    return await _edit_page(request, token, deps)
 
 
 @router.post("/applications/{token}", response_class=HTMLResponse)
-async def edit_application(token: str, request: Request, runtime: RuntimeDep) -> Response:
+async def edit_application(token: str, request: Request, deps: Deps) -> Response:
     data = await posted(request)
     texts = Texts(lang_of(request))
     if not csrf_ok(request, data):
         errors = {"_form": session_expired(texts)}
-        return await _edit_page(request, token, runtime, values=data, errors=errors, code=403)
+        return await _edit_page(request, token, deps, values=data, errors=errors, code=403)
     try:
         form = ApplicationForm(**form_values(data))
-        await applicant.edit(runtime, token, form)
+        await applicant.edit(deps, token, form)
     except ValidationError as error:
-        return await _edit_page(request, token, runtime, values=data, errors=field_errors(error, texts), code=422)
+        return await _edit_page(request, token, deps, values=data, errors=field_errors(error, texts), code=422)
     except (InvalidToken, NotFound) as error:
         return expired_page(request, texts.language, error)
     except NotEditable:
         message = texts("This application can no longer be changed.")
-        return await _edit_page(request, token, runtime, errors={"_form": message}, code=409)
+        return await _edit_page(request, token, deps, errors={"_form": message}, code=409)
     except DuplicateApplication:
         message = words.already_applied(texts, data.get("city", ""), data.get("country", ""))
-        return await _edit_page(request, token, runtime, values=data, errors={"_form": message}, code=409)
-    return await _edit_page(request, token, runtime, saved=True)
+        return await _edit_page(request, token, deps, values=data, errors={"_form": message}, code=409)
+    return await _edit_page(request, token, deps, saved=True)
 
 
 @router.post("/applications/{token}/withdraw", response_class=HTMLResponse)
-async def withdraw_application(token: str, request: Request, runtime: RuntimeDep) -> Response:
+async def withdraw_application(token: str, request: Request, deps: Deps) -> Response:
     data = await posted(request)
     texts = Texts(lang_of(request))
     if not csrf_ok(request, data):
-        return await _edit_page(request, token, runtime, errors={"_withdraw": session_expired(texts)}, code=403)
+        return await _edit_page(request, token, deps, errors={"_withdraw": session_expired(texts)}, code=403)
     if "confirm" not in data:
         message = texts("Please tick the box to confirm the withdrawal.")
-        return await _edit_page(request, token, runtime, errors={"_withdraw": message}, code=422)
+        return await _edit_page(request, token, deps, errors={"_withdraw": message}, code=422)
     try:
-        await applicant.withdraw_by_token(runtime, token)
+        await applicant.withdraw_by_token(deps, token)
     except (InvalidToken, NotFound) as error:
         return expired_page(request, texts.language, error)
     except (NotEditable, Refused):
         message = texts("This application can no longer be changed.")
-        return await _edit_page(request, token, runtime, errors={"_withdraw": message}, code=409)
+        return await _edit_page(request, token, deps, errors={"_withdraw": message}, code=409)
     body = texts("Your application has been withdrawn.")
     return page(request, texts.language, "message.html", title=texts("Application withdrawn"), body=body)
 
 
 @router.get("/cities/signup/{token}", response_class=HTMLResponse)
-async def signup_page(token: str, request: Request, runtime: RuntimeDep) -> Response:
+async def signup_page(token: str, request: Request, deps: Deps) -> Response:
     try:
-        city = await city_flow.city_by_token(runtime, token)
+        city = await city_flow.city_by_token(deps, token)
     except (InvalidToken, NotFound) as error:
         return expired_page(request, lang_of(request), error)
     language = lang_of(request, city.languages[0])
@@ -256,10 +269,10 @@ async def signup_page(token: str, request: Request, runtime: RuntimeDep) -> Resp
 
 
 @router.post("/cities/signup/{token}", response_class=HTMLResponse)
-async def signup_confirm(token: str, request: Request, runtime: RuntimeDep) -> Response:
+async def signup_confirm(token: str, request: Request, deps: Deps) -> Response:
     data = await posted(request)
     try:
-        city = await city_flow.city_by_token(runtime, token)
+        city = await city_flow.city_by_token(deps, token)
     except (InvalidToken, NotFound) as error:
         return expired_page(request, lang_of(request), error)
     language = lang_of(request, city.languages[0])
@@ -269,5 +282,5 @@ async def signup_confirm(token: str, request: Request, runtime: RuntimeDep) -> R
     if "accept_terms" not in data:
         errors = {"accept_terms": texts("Please accept the terms to confirm the sign-up.")}
         return page(request, language, "signup.html", 422, city=city, errors=errors)
-    city = await city_flow.sign_up(runtime, city.id)
+    city = await city_flow.sign_up(deps, city.id)
     return page(request, language, "signup.html", city=city, errors={})
