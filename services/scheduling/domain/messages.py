@@ -58,18 +58,23 @@ def activity(activity: Activity, links: Links) -> contracts.Activity:
     )
 
 
+PARTICIPANT = (
+    "person_id",
+    "name",
+    "email",
+    "language",
+    "timezone",
+    "rank",
+    "accessibility_needs",
+    "city_id",
+    "city_name",
+)
+"""The fields of a participant a nomination holds under the same name."""
+
+
 def participant(nomination: Nomination) -> contracts.Participant:
     return contracts.Participant(
-        person_id=nomination.person_id,
-        name=nomination.name,
-        email=nomination.email,
-        language=nomination.language,
-        timezone=nomination.timezone,
-        rank=nomination.rank,
-        accessibility_needs=nomination.accessibility_needs,
-        city_id=nomination.city_id,
-        city_name=nomination.city_name,
-        country=nomination.city_country,
+        **{name: getattr(nomination, name) for name in PARTICIPANT}, country=nomination.city_country
     )
 
 

@@ -13,18 +13,18 @@ from services.scheduling.domain.nominations import Nomination
 
 @dataclass(frozen=True)
 class PlannedReminder:
+    """A reminder `days_before` the activity starts, falling due at `due_at`."""
+
     days_before: int
     due_at: datetime
 
 
-@dataclass(frozen=True)
-class Reminder:
-    """One participant's reminder, `days_before` the activity starts."""
+@dataclass(frozen=True, kw_only=True)
+class Reminder(PlannedReminder):
+    """One participant's planned reminder."""
 
     id: UUID
     nomination_id: UUID
-    days_before: int
-    due_at: datetime
 
 
 def plan_reminders(starts_at: datetime, reminder_days: Sequence[int], now: datetime) -> list[PlannedReminder]:
@@ -37,7 +37,7 @@ def plan_reminders(starts_at: datetime, reminder_days: Sequence[int], now: datet
 def reminders_of(activity: Activity, nomination_id: UUID, now: datetime, new_id: Callable[[], UUID]) -> list[Reminder]:
     """The reminders of a participant just confirmed (or of everyone confirmed, when the activity moved)."""
     return [
-        Reminder(new_id(), nomination_id, planned.days_before, planned.due_at)
+        Reminder(id=new_id(), nomination_id=nomination_id, days_before=planned.days_before, due_at=planned.due_at)
         for planned in plan_reminders(activity.starts_at, activity.reminder_days, now)
     ]
 

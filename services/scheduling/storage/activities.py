@@ -66,15 +66,7 @@ async def programme(conn: asyncpg.Connection) -> list[Activity]:
 
 
 def _session(row: asyncpg.Record) -> Session:
-    return Session(
-        id=row["id"],
-        activity_id=row["activity_id"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        room=row["room"],
-        titles=json.loads(row["titles"]),
-        speaker=row["speaker"],
-    )
+    return Session(**{**dict(row), "titles": json.loads(row["titles"])})
 
 
 async def sessions(conn: asyncpg.Connection, activity_id: UUID) -> tuple[Session, ...]:

@@ -39,7 +39,7 @@ async def claim_due(conn: asyncpg.Connection, now: datetime, limit: int) -> list
         now,
         limit,
     )
-    return [Reminder(r["id"], r["nomination_id"], r["days_before"], r["due_at"]) for r in rows]
+    return [Reminder(**dict(r)) for r in rows]
 
 
 async def mark_sent(conn: asyncpg.Connection, reminder: Reminder, now: datetime) -> None:

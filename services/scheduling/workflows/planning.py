@@ -113,7 +113,8 @@ async def add_session(deps: Dependencies, activity_id: UUID, values: Mapping[str
     async with deps.pool.acquire() as conn, conn.transaction():
         activity = await locked_activity(conn, activity_id)
         session = new_session(activity, deps.new_id(), values)
-        return await _save_session(conn, deps, activity, session, "added", by, now)
+        await _save_session(conn, activity, session)
+        return await _session_changed(conn, deps, activity, session, "added", by, now)
 
 
 async def change_session(
@@ -124,7 +125,8 @@ async def change_session(
         await _session(conn, activity_id, session_id)
         activity = await locked_activity(conn, activity_id)
         session = new_session(activity, session_id, values)
-        return await _save_session(conn, deps, activity, session, "changed", by, now)
+        await _save_session(conn, activity, session)
+        return await _session_changed(conn, deps, activity, session, "changed", by, now)
 
 
 async def remove_session(deps: Dependencies, activity_id: UUID, session_id: UUID, by: str) -> Timetable:
@@ -136,18 +138,9 @@ async def remove_session(deps: Dependencies, activity_id: UUID, session_id: UUID
         return await _session_changed(conn, deps, activity, session, "removed", by, now)
 
 
-async def _save_session(
-    conn: asyncpg.Connection,
-    deps: Dependencies,
-    activity: Activity,
-    session: Session,
-    change: str,
-    by: str,
-    now: datetime,
-) -> Timetable:
+async def _save_session(conn: asyncpg.Connection, activity: Activity, session: Session) -> None:
     refuse_room_clash(session, await activities.sessions(conn, activity.id))
     await activities.save_session(conn, session)
-    return await _session_changed(conn, deps, activity, session, change, by, now)
 
 
 async def _session_changed(
