@@ -117,14 +117,21 @@ def scheduled(new: Activity, links: Links, by: str, at: datetime) -> contracts.A
     return contracts.ActivityScheduled(activity=activity(new, links), changed_by=by, occurred_at=at)
 
 
+def _changed(of: Activity, nominations: Sequence[Nomination], links: Links, by: str, at: datetime) -> dict:
+    """The fields every change of an activity repeats (see shared.contracts.scheduling._ActivityEvent)."""
+    return dict(
+        activity=activity(of, links),
+        changed_by=by,
+        occurred_at=at,
+        invitations=invitations(of, nominations, links),
+    )
+
+
 def rescheduled(
     before: Activity, after: Activity, nominations: Sequence[Nomination], links: Links, by: str, at: datetime
 ) -> contracts.ActivityRescheduled:
     return contracts.ActivityRescheduled(
-        activity=activity(after, links),
-        changed_by=by,
-        occurred_at=at,
-        invitations=invitations(after, nominations, links),
+        **_changed(after, nominations, links, by, at),
         changed_fields=changed_fields(before, after),
         previous_starts_at=before.starts_at,
         previous_ends_at=before.ends_at,
@@ -135,13 +142,7 @@ def rescheduled(
 def cancelled(
     gone: Activity, nominations: Sequence[Nomination], reason: str, links: Links, by: str, at: datetime
 ) -> contracts.ActivityCancelled:
-    return contracts.ActivityCancelled(
-        activity=activity(gone, links),
-        changed_by=by,
-        occurred_at=at,
-        invitations=invitations(gone, nominations, links),
-        reason=reason,
-    )
+    return contracts.ActivityCancelled(**_changed(gone, nominations, links, by, at), reason=reason)
 
 
 def session_changed(
@@ -154,12 +155,7 @@ def session_changed(
     at: datetime,
 ) -> contracts.SessionChanged:
     return contracts.SessionChanged(
-        activity=activity(touched, links),
-        changed_by=by,
-        occurred_at=at,
-        invitations=invitations(touched, nominations, links),
-        change=change,
-        session=session(slot, touched.timezone),
+        **_changed(touched, nominations, links, by, at), change=change, session=session(slot, touched.timezone)
     )
 
 
