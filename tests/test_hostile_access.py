@@ -23,7 +23,7 @@ from deploy.local.stack import SERVICES, ServiceProcess
 from services.notifications.recording import UNSUBSCRIBE_PURPOSE
 from services.registration.domain.links import EDIT, SIGNUP
 from services.registration.domain.programme import SLUG
-from services.scheduling.domain.invitations import DECLINE_PURPOSE, INVITATION_ICS_PURPOSE
+from services.scheduling.domain.links import DECLINE_PURPOSE, INVITATION_ICS_PURPOSE
 from shared.security import signing
 from shared.web import csrf
 from tests.hostile import HostileApplication, edit_token_from_email, web_fields

@@ -31,11 +31,11 @@ LABELLED_JSON = (("content-type", b"application/json"),)
 
 
 def consumers_by_topic() -> dict[str, set[str]]:
-    """Topic name -> the consumer groups reading it, from each service's `consumers.build()`."""
-    runtime = MagicMock(name="runtime")  # build() only wires handlers; nothing is called on it yet
+    """Topic name -> the consumer groups reading it, from each service's wiring (`SERVICE.consumers`)."""
+    runtime = MagicMock(name="runtime")  # the wiring only builds the consumers; nothing is called on it yet
     found: dict[str, set[str]] = defaultdict(set)
     for service in SERVICES:
-        for topic, consumer in importlib.import_module(f"services.{service}.consumers").build(runtime):
+        for topic, consumer in importlib.import_module(f"services.{service}.__main__").SERVICE.consumers(runtime):
             found[topic.name].add(consumer.name)
     return dict(found)
 

@@ -13,16 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.scheduling.domain.activities import RuleBroken, as_utc, check_limits, check_session, plan_reminders
+from services.scheduling.domain import messages
+from services.scheduling.domain.activities import Activity, RuleBroken, as_utc, check_limits, check_session
 from services.scheduling.domain.conflicts import Interval, first_overlap, overlaps
-from services.scheduling.domain.invitations import (
-    DECLINE_PURPOSE,
-    Links,
-    activity_of,
-    invitation_of,
-    scheduling_base_url,
-)
+from services.scheduling.domain.links import DECLINE_PURPOSE, Links, scheduling_base_url
+from services.scheduling.domain.nominations import Nomination
 from services.scheduling.domain.places import FREED_REASONS, Limits, Seat, decide, promotions, waitlist_order
+from services.scheduling.domain.reminders import plan_reminders
 from shared.calendar import CalendarEvent, Person, calendar, fold
 from shared.security import signing
 
@@ -222,56 +219,64 @@ def test_calendar_is_valid_icalendar_in_utc():
 
 
 def _rows(status: str = "confirmed", activity_status: str = "planned", activity_revision: int = 1, revision: int = 1):
-    activity = {
-        "id": uuid.UUID(int=7),
-        "kind": "police_academy",
-        "titles": {"en": "Police Academy", "lv": "Policijas akadēmija"},
-        "status": activity_status,
-        "tentative_note": None,
-        "host_city": "Riga",
-        "country": "LV",
-        "venue_name": "City Hall",
-        "venue_address": "Rātslaukums 1",
-        "timezone": "Europe/Riga",
-        "starts_at": T0 + timedelta(days=30),
-        "ends_at": T0 + timedelta(days=32),
-        "working_languages": ["en"],
-        "interpretation": [],
-        "capacity": 10,
-        "city_quota": 2,
-        "nomination_deadline": T0 + timedelta(days=20),
-        "revision": activity_revision,
-    }
-    nomination = {
-        "id": uuid.UUID(int=8),
-        "person_id": uuid.UUID(int=9),
-        "name": "Anna",
-        "email": "anna@riga.lv",
-        "language": "lv",
-        "timezone": "Europe/Riga",
-        "rank": None,
-        "accessibility_needs": None,
-        "city_id": CITIES[0],
-        "city_name": "Riga",
-        "city_country": "LV",
-        "status": status,
-        "revision": revision,
-    }
+    activity = Activity(
+        id=uuid.UUID(int=7),
+        kind="police_academy",
+        titles={"en": "Police Academy", "lv": "Policijas akadēmija"},
+        status=activity_status,
+        tentative_note=None,
+        host_city="Riga",
+        country="LV",
+        venue_name="City Hall",
+        venue_address="Rātslaukums 1",
+        timezone="Europe/Riga",
+        starts_at=T0 + timedelta(days=30),
+        ends_at=T0 + timedelta(days=32),
+        working_languages=("en",),
+        interpretation=(),
+        capacity=10,
+        city_quota=2,
+        nomination_deadline=T0 + timedelta(days=20),
+        reminder_days=(14, 2),
+        revision=activity_revision,
+        updated_at=T0,
+    )
+    nomination = Nomination(
+        id=uuid.UUID(int=8),
+        activity_id=activity.id,
+        person_id=uuid.UUID(int=9),
+        name="Anna",
+        email="anna@riga.lv",
+        language="lv",
+        timezone="Europe/Riga",
+        rank=None,
+        accessibility_needs=None,
+        city_id=CITIES[0],
+        city_name="Riga",
+        city_country="LV",
+        status=status,
+        waiting_since=T0,
+        revision=revision,
+        nominated_by="Riga (focal point)",
+        attended=None,
+        attendance_by=None,
+        updated_at=T0,
+    )
     return activity, nomination  # fmt: skip
 
 
 def test_invitations_keep_their_uid_raise_their_sequence_and_carry_a_working_decline_link():
     links = Links("https://pactesur.example.eu", b"k" * 32)
     activity, nomination = _rows()
-    first = invitation_of(activity_of(activity, links), nomination, links)
+    first = messages.invitation(activity, nomination, links)
     assert first.activity_title == "Policijas akadēmija" and first.ics_method == "REQUEST"
     token = first.decline_url.split("token=")[1]
-    assert signing.verify(links.secret, DECLINE_PURPOSE, token, now=T0) == {"n": str(nomination["id"])}
+    assert signing.verify(links.secret, DECLINE_PURPOSE, token, now=T0) == {"n": str(nomination.id)}
     with pytest.raises(signing.InvalidToken):
-        signing.verify(links.secret, DECLINE_PURPOSE, token, now=activity["starts_at"])
+        signing.verify(links.secret, DECLINE_PURPOSE, token, now=activity.starts_at)
     moved, _ = _rows(activity_revision=2)
-    second = invitation_of(activity_of(moved, links), nomination, links)
+    second = messages.invitation(moved, nomination, links)
     assert second.ics_uid == first.ics_uid and second.ics_sequence > first.ics_sequence
     cancelled, _ = _rows(activity_status="cancelled", activity_revision=3)
-    last = invitation_of(activity_of(cancelled, links), nomination, links)
+    last = messages.invitation(cancelled, nomination, links)
     assert (last.ics_method, last.decline_url) == ("CANCEL", None) and last.ics_sequence > second.ics_sequence

@@ -1,5 +1,7 @@
-"""HTTP API of scheduling: handlers validate, call the domain in one transaction, commit, answer."""
+"""HTTP API of scheduling (JSON): handlers validate, call one workflow, answer; the workflows'
+refusals are answered by `access.answer_refusals`."""
 
-from services.scheduling.api import activities, cities, nominations, report
+from services.scheduling.api import access, activities, cities, nominations, report
 
 routers = [cities.router, activities.router, nominations.router, report.router]
+answer_refusals = access.answer_refusals

@@ -1,33 +1,36 @@
-"""Who may do what: staff roles, city focal points scoped to their city; and 4xx answers for rule breaks.
+"""Who may do what, and how the workflows' refusals are answered.
 
 Roles: `admin` (everything), `reviewer` (reads everything), a city's focal point or deputy (a signed
 token from `POST /cities/{id}/access-tokens`: nominates, cancels and marks attendance for its own city,
 reads its city's nominations). A focal point's token stops working as soon as registration reports
-that they are no longer the city's focal point or deputy (ContactChanged).
+that they are no longer the city's focal point or deputy (ContactChanged): the workflows check it
+(domain.cities.acting_city).
+
+Refusals: a broken rule is a 422 shaped like FastAPI's validation errors (next to the field), a
+focal point outside its city a 403, something unknown a 404; nothing is written then.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 from uuid import UUID
 
-import asyncpg
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.responses import JSONResponse
 
 from services.scheduling.domain.activities import RuleBroken
-from services.scheduling.domain.cities import SignedUpCity
-from services.scheduling.domain.invitations import Links
-from services.scheduling.storage import cities as city_rows
-from services.scheduling.workflows.nominating import NotFound
-from services.scheduling.workflows.publishing import Context, links_of
-from shared.runtime import Runtime, runtime_of
+from services.scheduling.domain.cities import Actor, NotYourCity
+from services.scheduling.domain.links import Links
+from shared.dependencies import Dependencies
+from shared.refusals import NotFound
+from shared.runtime import dependencies_of
+from shared.security import signing
 from shared.security.auth import FocalPoint, StaffMember
+from shared.settings import Settings
 from shared.web.access import require_role, require_staff_or_focal_point
 from shared.web.openapi import detail_answer
 
-RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+Deps = Annotated[Dependencies, Depends(dependencies_of)]
 Admin = Annotated[StaffMember, Depends(require_role("admin"))]
 Reader = Annotated[StaffMember, Depends(require_role("reviewer"))]
 Principal = StaffMember | FocalPoint
@@ -37,53 +40,45 @@ UNKNOWN = {404: detail_answer("No such activity, session, nomination or signed-u
 INVALID_LINK = {403: detail_answer("The signed link is not valid, or has expired")}
 
 
-def links(runtime: Runtime) -> Links:
-    return links_of(runtime.settings)
+def links(deps: Dependencies) -> Links:
+    return Links.of(deps.settings)
 
 
-def context(runtime: Runtime, actor: str) -> Context:
-    return Context(now=runtime.clock(), new_id=runtime.new_id, links=links(runtime), actor=actor)
-
-
-def actor_name(principal: Principal) -> str:
+def actor(principal: Principal) -> Actor:
+    """A staff member acts for every city; a focal point only for its own."""
     if isinstance(principal, FocalPoint):
-        return f"{principal.name} (focal point)"
-    return principal.name
+        return Actor(f"{principal.name} (focal point)", UUID(principal.city_id), UUID(principal.person_id))
+    return Actor(principal.name)
 
 
-async def acting_city(conn: asyncpg.Connection, principal: Principal, city_id: UUID) -> SignedUpCity:
-    """The signed-up city `principal` acts for; 403 outside a focal point's own city."""
-    city = await city_rows.member(conn, city_id)
-    if isinstance(principal, FocalPoint):
-        if str(city_id) != principal.city_id or city is None or not city.may_act(UUID(principal.person_id)):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "This token acts only for its own city's focal point.")
-    if city is None:
-        raise unprocessable(
-            "city_id", "This city has not signed up to the programme: only coordinator, partner and "
-            "associated cities may nominate.",
-        )  # fmt: skip
-    return city
-
-
-def focal_city(principal: Principal) -> UUID | None:
-    """The city a focal point is limited to; None for staff (every city)."""
-    return UUID(principal.city_id) if isinstance(principal, FocalPoint) else None
-
-
-def unprocessable(field: str, message: str) -> HTTPException:
-    """A 422 shaped like FastAPI's validation errors, so clients show it next to the field."""
-    return HTTPException(
-        status.HTTP_422_UNPROCESSABLE_ENTITY, [{"loc": ["body", field], "msg": message, "type": "rule_broken"}]
-    )
-
-
-@asynccontextmanager
-async def transaction(runtime: Runtime) -> AsyncIterator[asyncpg.Connection]:
-    """One transaction per request; a broken rule or a missing row answers 422/404 with nothing written."""
+def verified(deps: Dependencies, purpose: str, token: str) -> UUID:
+    """The nomination a participant's signed link names; 403 when it is not valid (any more)."""
     try:
-        async with runtime.pool.acquire() as conn, conn.transaction():
-            yield conn
-    except RuleBroken as broken:
-        raise unprocessable(broken.field, broken.message) from None
-    except NotFound as missing:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from None
+        return links(deps).nomination_of(purpose, token, deps.now())
+    except signing.InvalidToken as error:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, error.reason) from None
+
+
+def rule_broken(field: str, message: str) -> JSONResponse:
+    """A 422 shaped like FastAPI's validation errors, so clients show it next to the field."""
+    detail = [{"loc": ["body", field], "msg": message, "type": "rule_broken"}]
+    return JSONResponse({"detail": detail}, status.HTTP_422_UNPROCESSABLE_ENTITY)
+
+
+async def _rule_broken(request: Request, broken: RuleBroken) -> JSONResponse:
+    return rule_broken(broken.field, broken.message)
+
+
+async def _not_your_city(request: Request, refused: NotYourCity) -> JSONResponse:
+    return JSONResponse({"detail": str(refused)}, status.HTTP_403_FORBIDDEN)
+
+
+async def _not_found(request: Request, missing: NotFound) -> JSONResponse:
+    return JSONResponse({"detail": missing.what}, status.HTTP_404_NOT_FOUND)
+
+
+def answer_refusals(app: FastAPI, settings: Settings) -> None:
+    """Installed on the app (Service.middleware): every handler just calls its workflow."""
+    app.add_exception_handler(RuleBroken, _rule_broken)
+    app.add_exception_handler(NotYourCity, _not_your_city)
+    app.add_exception_handler(NotFound, _not_found)

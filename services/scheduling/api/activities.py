@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.scheduling.api.access import UNKNOWN, Admin, RuntimeDep, context, links, transaction
-from services.scheduling.domain.activities import DEFAULT_REMINDER_DAYS, as_utc, check_reminder_days
-from services.scheduling.domain.invitations import activity_of, programme_event
-from services.scheduling.storage import activities as activity_rows
+from services.scheduling.api.access import UNKNOWN, Admin, Deps, links
+from services.scheduling.domain import messages
+from services.scheduling.domain.activities import DEFAULT_REMINDER_DAYS, Timetable
 from services.scheduling.workflows import planning
-from shared.calendar import calendar
+from shared.calendar import calendar, programme_event
 from shared.contracts import Activity, ActivityKind, EuLanguage, Name, Text, TimeZone, Titles
+from shared.dependencies import Dependencies
 
 router = APIRouter(prefix="/api/v1", tags=["activities"])
 EditableStatus = Annotated[str, Field(pattern="^(tentative|planned|confirmed|done)$")]
@@ -114,117 +114,75 @@ class ActivityView(BaseModel):
     reminder_days: tuple[int, ...]
     sessions: list[SessionView]
 
-
-def database_values(body: BaseModel, timezone: str, *, partial: bool) -> dict[str, Any]:
-    """The request's fields as columns: times in UTC, lists as lists, reminder days checked;
-    `partial`: only the fields the client sent (a PATCH)."""
-    values = body.model_dump(exclude_unset=True, exclude_none=True) if partial else body.model_dump()
-    for name in ("starts_at", "ends_at", "nomination_deadline"):
-        if name in values:
-            values[name] = as_utc(values[name], timezone)
-    for name in ("working_languages", "interpretation"):
-        if name in values:
-            values[name] = list(values[name])
-    if "reminder_days" in values:
-        values["reminder_days"] = list(check_reminder_days(values["reminder_days"]))
-    return values
-
-
-async def _view(conn, runtime, activity_id: UUID) -> ActivityView:
-    row = await activity_rows.activity(conn, activity_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no activity {activity_id}")
-    sessions = [
-        SessionView(session_id=s["id"], **{k: s[k] for k in ("starts_at", "ends_at", "room", "titles", "speaker")})
-        for s in await activity_rows.sessions(conn, activity_id)
-    ]
-    return ActivityView(
-        activity=activity_of(row, links(runtime)), reminder_days=tuple(row["reminder_days"]), sessions=sessions
-    )
+    @classmethod
+    def of(cls, timetable: Timetable, deps: Dependencies) -> ActivityView:
+        activity = timetable.activity
+        return cls(
+            activity=messages.activity(activity, links(deps)),
+            reminder_days=activity.reminder_days,
+            sessions=[
+                SessionView(session_id=s.id, starts_at=s.starts_at, ends_at=s.ends_at, room=s.room,
+                            titles=dict(s.titles), speaker=s.speaker)
+                for s in timetable.sessions
+            ],
+        )  # fmt: skip
 
 
 @router.get("/activities", response_model=list[Activity])
-async def list_activities(runtime: RuntimeDep) -> list[Activity]:
+async def list_activities(deps: Deps) -> list[Activity]:
     """The public programme, in date order (tentative dates say so in `tentative_note`)."""
-    async with runtime.pool.acquire() as conn:
-        return [activity_of(r, links(runtime)) for r in await activity_rows.activities(conn)]
+    return [messages.activity(a, links(deps)) for a in await planning.programme(deps)]
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityView, responses=UNKNOWN)
-async def get_activity(activity_id: UUID, runtime: RuntimeDep) -> ActivityView:
-    async with runtime.pool.acquire() as conn:
-        return await _view(conn, runtime, activity_id)
+async def get_activity(activity_id: UUID, deps: Deps) -> ActivityView:
+    return ActivityView.of(await planning.timetable(deps, activity_id), deps)
 
 
 @router.get("/activities/{activity_id}/calendar.ics", response_class=Response, responses=ICS | UNKNOWN)
-async def activity_calendar(activity_id: UUID, runtime: RuntimeDep, lang: EuLanguage = "en") -> Response:
+async def activity_calendar(activity_id: UUID, deps: Deps, lang: EuLanguage = "en") -> Response:
     """Public ICS feed of one activity (titles in `lang`, English when missing)."""
-    async with runtime.pool.acquire() as conn:
-        row = await activity_rows.activity(conn, activity_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no activity {activity_id}")
-    text = calendar([programme_event(activity_of(row, links(runtime)), lang)], stamp=runtime.clock())
-    return Response(text, media_type=ICS_MEDIA)
+    activity = messages.activity((await planning.timetable(deps, activity_id)).activity, links(deps))
+    return Response(calendar([programme_event(activity, lang)], stamp=deps.now()), media_type=ICS_MEDIA)
 
 
 @router.get("/programme.ics", response_class=Response, responses=ICS)
-async def programme_calendar(runtime: RuntimeDep, lang: EuLanguage = "en") -> Response:
+async def programme_calendar(deps: Deps, lang: EuLanguage = "en") -> Response:
     """Public ICS feed of the whole programme, to subscribe to."""
-    async with runtime.pool.acquire() as conn:
-        rows = await activity_rows.activities(conn)
-    events = [programme_event(activity_of(r, links(runtime)), lang) for r in rows]
-    return Response(calendar(events, stamp=runtime.clock(), name="PACTESUR 2"), media_type=ICS_MEDIA)
+    events = [programme_event(messages.activity(a, links(deps)), lang) for a in await planning.programme(deps)]
+    return Response(calendar(events, stamp=deps.now(), name="PACTESUR 2"), media_type=ICS_MEDIA)
 
 
 @router.post("/activities", status_code=201, response_model=ActivityView)
-async def create_activity(body: ActivityIn, runtime: RuntimeDep, staff: Admin) -> ActivityView:
-    values = database_values(body, body.timezone, partial=False)
-    async with transaction(runtime) as conn:
-        activity_id = await planning.schedule(conn, context(runtime, staff.name), values)
-        return await _view(conn, runtime, activity_id)
+async def create_activity(body: ActivityIn, deps: Deps, staff: Admin) -> ActivityView:
+    return ActivityView.of(await planning.schedule(deps, body.model_dump(), staff.name), deps)
 
 
 @router.patch("/activities/{activity_id}", response_model=ActivityView, responses=UNKNOWN)
-async def change_activity(activity_id: UUID, body: ActivityPatch, runtime: RuntimeDep, staff: Admin) -> ActivityView:
+async def change_activity(activity_id: UUID, body: ActivityPatch, deps: Deps, staff: Admin) -> ActivityView:
     """Reschedule or edit; invitations are re-issued with a higher SEQUENCE, reminders re-planned."""
-    async with transaction(runtime) as conn:
-        current = await activity_rows.activity(conn, activity_id)
-        if current is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no activity {activity_id}")
-        values = database_values(body, body.timezone or current["timezone"], partial=True)
-        await planning.change(conn, context(runtime, staff.name), activity_id, values)
-        return await _view(conn, runtime, activity_id)
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    return ActivityView.of(await planning.change(deps, activity_id, changes, staff.name), deps)
 
 
 @router.post("/activities/{activity_id}/cancel", response_model=ActivityView, responses=UNKNOWN)
-async def cancel_activity(activity_id: UUID, body: CancelIn, runtime: RuntimeDep, staff: Admin) -> ActivityView:
-    async with transaction(runtime) as conn:
-        await planning.cancel(conn, context(runtime, staff.name), activity_id, body.reason)
-        return await _view(conn, runtime, activity_id)
+async def cancel_activity(activity_id: UUID, body: CancelIn, deps: Deps, staff: Admin) -> ActivityView:
+    return ActivityView.of(await planning.cancel(deps, activity_id, body.reason, staff.name), deps)
 
 
 @router.post("/activities/{activity_id}/sessions", status_code=201, response_model=ActivityView, responses=UNKNOWN)
-async def add_session(activity_id: UUID, body: SessionIn, runtime: RuntimeDep, staff: Admin) -> ActivityView:
-    async with transaction(runtime) as conn:
-        session = body.model_dump() | {"id": runtime.new_id()}
-        await planning.save_session(conn, context(runtime, staff.name), activity_id, session, is_new=True)
-        return await _view(conn, runtime, activity_id)
+async def add_session(activity_id: UUID, body: SessionIn, deps: Deps, staff: Admin) -> ActivityView:
+    return ActivityView.of(await planning.add_session(deps, activity_id, body.model_dump(), staff.name), deps)
 
 
 @router.put("/activities/{activity_id}/sessions/{session_id}", response_model=ActivityView, responses=UNKNOWN)
 async def change_session(
-    activity_id: UUID, session_id: UUID, body: SessionIn, runtime: RuntimeDep, staff: Admin
+    activity_id: UUID, session_id: UUID, body: SessionIn, deps: Deps, staff: Admin
 ) -> ActivityView:
-    async with transaction(runtime) as conn:
-        if await activity_rows.session(conn, activity_id, session_id) is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no session {session_id}")
-        session = body.model_dump() | {"id": session_id}
-        await planning.save_session(conn, context(runtime, staff.name), activity_id, session, is_new=False)
-        return await _view(conn, runtime, activity_id)
+    timetable = await planning.change_session(deps, activity_id, session_id, body.model_dump(), staff.name)
+    return ActivityView.of(timetable, deps)
 
 
 @router.delete("/activities/{activity_id}/sessions/{session_id}", response_model=ActivityView, responses=UNKNOWN)
-async def delete_session(activity_id: UUID, session_id: UUID, runtime: RuntimeDep, staff: Admin) -> ActivityView:
-    async with transaction(runtime) as conn:
-        await planning.remove_session(conn, context(runtime, staff.name), activity_id, session_id)
-        return await _view(conn, runtime, activity_id)
+async def delete_session(activity_id: UUID, session_id: UUID, deps: Deps, staff: Admin) -> ActivityView:
+    return ActivityView.of(await planning.remove_session(deps, activity_id, session_id, staff.name), deps)

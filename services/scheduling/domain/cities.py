@@ -1,7 +1,7 @@
 """How registration's events shape scheduling's view of cities.
 
-`cities`: every city heard of (applicants, then their role once signed up), for the public list.
-`SignedUpCity`: the cities that may nominate, with their focal point and deputy.
+`KnownCity`: every city heard of (applicants, then their role once signed up), for the public list.
+`SignedUpCity`: the cities that may nominate, with their focal point and deputy, who alone act for it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from services.scheduling.domain.activities import RuleBroken
 from shared.contracts import ApplicationSubmitted, CitySignedUp, Contact, ContactChanged
+from shared.refusals import Refused
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,16 @@ class KnownCity:
     contact_email: str | None
     language: str | None
     seen_at: datetime
+
+
+@dataclass(frozen=True)
+class ListedCity:
+    """A city as the public list shows it: names and countries only."""
+
+    city: str
+    country: str
+    status: str
+    first_seen_at: datetime
 
 
 def city_key(city: str, country: str) -> str:
@@ -63,6 +75,14 @@ class SignedUpCity:
             self.deputy is not None and person_id == self.deputy.person_id
         )
 
+    def contact(self, *, deputy: bool) -> Contact:
+        """The focal point, or the deputy, to give an access token to."""
+        if not deputy:
+            return self.focal_point
+        if self.deputy is None:
+            raise RuleBroken("deputy", "This city has no deputy.")
+        return self.deputy
+
 
 def signed_up_city(payload: CitySignedUp | ContactChanged, seen_at: datetime) -> SignedUpCity:
     return SignedUpCity(
@@ -90,3 +110,32 @@ def known_city_of(city: SignedUpCity) -> KnownCity:
         language=city.languages[0],
         seen_at=city.updated_at,
     )
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a staff member (for every city), or a city's focal point or deputy (`city_id` set:
+    only for that city, and only while registration says they hold the role). `name` is recorded."""
+
+    name: str
+    city_id: UUID | None = None
+    person_id: UUID | None = None
+
+
+class NotYourCity(Refused):
+    """A focal point acting for another city, or no longer its focal point or deputy (403)."""
+
+    def __init__(self) -> None:
+        super().__init__("not_your_city", "This token acts only for its own city's focal point.")
+
+
+def acting_city(actor: Actor, city_id: UUID, city: SignedUpCity | None) -> SignedUpCity:
+    """The signed-up city `actor` acts for; only coordinator, partner and associated cities nominate."""
+    if actor.city_id is not None and (city_id != actor.city_id or city is None or not city.may_act(actor.person_id)):
+        raise NotYourCity()
+    if city is None:
+        raise RuleBroken(
+            "city_id", "This city has not signed up to the programme: only coordinator, partner and "
+            "associated cities may nominate.",
+        )  # fmt: skip
+    return city

@@ -1,106 +1,96 @@
-"""SQL of activities and their sessions."""
+"""SQL of activities and their sessions: rows in, `Activity` and `Session` out."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-ACTIVITY_FIELDS = (
+from services.scheduling.domain.activities import Activity, Session
+
+COLUMNS = (
     "kind", "titles", "status", "tentative_note", "host_city", "country", "venue_name", "venue_address",
     "timezone", "starts_at", "ends_at", "working_languages", "interpretation", "capacity", "city_quota",
-    "nomination_deadline", "reminder_days",
+    "nomination_deadline", "reminder_days", "revision", "updated_at",
 )  # fmt: skip
+"""The columns an activity's changes write (beside its id, seed key and creation time)."""
+ARRAYS = ("working_languages", "interpretation", "reminder_days")
 
 
-def _activity(row: asyncpg.Record | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    data = dict(row)
-    data["titles"] = json.loads(data["titles"])
-    return data
+def _activity(row: asyncpg.Record) -> Activity:
+    values = {name: row[name] for name in COLUMNS}
+    values["titles"] = json.loads(row["titles"])
+    for name in ARRAYS:
+        values[name] = tuple(row[name])
+    return Activity(id=row["id"], **values, seed_key=row["seed_key"])
 
 
-def _encode(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: json.dumps(v) if k in ("titles",) else v for k, v in values.items()}
+def _values(activity: Activity) -> list:
+    """The activity's COLUMNS as asyncpg takes them (titles as JSON, lists for arrays)."""
+    values = {name: getattr(activity, name) for name in COLUMNS}
+    values["titles"] = json.dumps(dict(activity.titles))
+    for name in ARRAYS:
+        values[name] = list(values[name])
+    return list(values.values())
 
 
-async def insert_activity(
-    conn: asyncpg.Connection, activity_id: UUID, values: dict[str, Any], now, seed_key: str | None = None
-) -> bool:
+async def insert(conn: asyncpg.Connection, activity: Activity) -> bool:
     """False when an activity of the same seed key exists already (seeding is idempotent)."""
-    values = _encode(values)
-    columns = ", ".join(ACTIVITY_FIELDS)
-    placeholders = ", ".join(f"${i}" for i in range(4, 4 + len(ACTIVITY_FIELDS)))
+    placeholders = ", ".join(f"${i}" for i in range(3, 3 + len(COLUMNS)))
     status = await conn.execute(
-        f"INSERT INTO activities (id, seed_key, created_at, {columns}, updated_at)"
-        f" VALUES ($1, $2, $3, {placeholders}, $3) ON CONFLICT (seed_key) DO NOTHING",
-        activity_id,
-        seed_key,
-        now,
-        *(values[f] for f in ACTIVITY_FIELDS),
+        f"INSERT INTO activities (id, seed_key, {', '.join(COLUMNS)}, created_at)"
+        f" VALUES ($1, $2, {placeholders}, ${3 + len(COLUMNS)}) ON CONFLICT (seed_key) DO NOTHING",
+        activity.id,
+        activity.seed_key,
+        *_values(activity),
+        activity.updated_at,
     )
     return status.endswith(" 1")
 
 
-async def update_activity(conn: asyncpg.Connection, activity_id: UUID, values: dict[str, Any], now) -> None:
-    """Write the changed fields and raise the revision (the ICS SEQUENCE grows with it)."""
-    values = _encode(values)
-    names = [f for f in ACTIVITY_FIELDS if f in values]
-    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=3))
-    await conn.execute(
-        f"UPDATE activities SET {assignments}{', ' if names else ''} revision = revision + 1, updated_at = $2"
-        " WHERE id = $1",
-        activity_id,
-        now,
-        *(values[n] for n in names),
-    )
+async def save(conn: asyncpg.Connection, activity: Activity) -> None:
+    """Write a changed activity (its revision raised by the change); the row is locked by the caller."""
+    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(COLUMNS, start=2))
+    await conn.execute(f"UPDATE activities SET {assignments} WHERE id = $1", activity.id, *_values(activity))
 
 
-async def touch_activity(conn: asyncpg.Connection, activity_id: UUID, now) -> None:
-    await update_activity(conn, activity_id, {}, now)
-
-
-async def activity(conn: asyncpg.Connection, activity_id: UUID, *, lock: bool = False) -> dict[str, Any] | None:
+async def get(conn: asyncpg.Connection, activity_id: UUID, *, lock: bool = False) -> Activity | None:
     """One activity; `lock` serialises place decisions on it until the transaction ends."""
-    query = "SELECT * FROM activities WHERE id = $1" + (" FOR UPDATE" if lock else "")
-    return _activity(await conn.fetchrow(query, activity_id))
+    row = await conn.fetchrow("SELECT * FROM activities WHERE id = $1" + (" FOR UPDATE" if lock else ""), activity_id)
+    return _activity(row) if row else None
 
 
-async def activities(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+async def programme(conn: asyncpg.Connection) -> list[Activity]:
     return [_activity(r) for r in await conn.fetch("SELECT * FROM activities ORDER BY starts_at, id")]
 
 
-def _session(row: asyncpg.Record) -> dict[str, Any]:
-    data = dict(row)
-    data["titles"] = json.loads(data["titles"])
-    return data
+def _session(row: asyncpg.Record) -> Session:
+    return Session(**{**dict(row), "titles": json.loads(row["titles"])})
 
 
-async def sessions(conn: asyncpg.Connection, activity_id: UUID) -> list[dict[str, Any]]:
+async def sessions(conn: asyncpg.Connection, activity_id: UUID) -> tuple[Session, ...]:
     rows = await conn.fetch("SELECT * FROM sessions WHERE activity_id = $1 ORDER BY starts_at, room", activity_id)
-    return [_session(r) for r in rows]
+    return tuple(_session(r) for r in rows)
 
 
-async def session(conn: asyncpg.Connection, activity_id: UUID, session_id: UUID) -> dict[str, Any] | None:
+async def session(conn: asyncpg.Connection, activity_id: UUID, session_id: UUID) -> Session | None:
     row = await conn.fetchrow("SELECT * FROM sessions WHERE activity_id = $1 AND id = $2", activity_id, session_id)
     return _session(row) if row else None
 
 
-async def save_session(conn: asyncpg.Connection, activity_id: UUID, session: dict[str, Any]) -> None:
+async def save_session(conn: asyncpg.Connection, session: Session) -> None:
     await conn.execute(
         "INSERT INTO sessions (id, activity_id, starts_at, ends_at, room, titles, speaker)"
         " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) ON CONFLICT (id) DO UPDATE SET starts_at = EXCLUDED.starts_at,"
         " ends_at = EXCLUDED.ends_at, room = EXCLUDED.room, titles = EXCLUDED.titles, speaker = EXCLUDED.speaker",
-        session["id"],
-        activity_id,
-        session["starts_at"],
-        session["ends_at"],
-        session["room"],
-        json.dumps(session["titles"]),
-        session["speaker"],
+        session.id,
+        session.activity_id,
+        session.starts_at,
+        session.ends_at,
+        session.room,
+        json.dumps(dict(session.titles)),
+        session.speaker,
     )
 
 

@@ -1,4 +1,5 @@
-"""SQL of the city projections: every city heard of (`cities`) and the signed-up ones (`city_members`)."""
+"""SQL of the city projections: every city heard of (`cities`) and the signed-up ones (`city_members`);
+rows in, domain.cities objects out."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-from services.scheduling.domain.cities import KnownCity, SignedUpCity
+from services.scheduling.domain.cities import KnownCity, ListedCity, SignedUpCity
 from shared.contracts import Contact
 
 
@@ -32,8 +33,9 @@ async def upsert_city(conn: asyncpg.Connection, city: KnownCity) -> None:
     )
 
 
-async def list_cities(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    return await conn.fetch("SELECT city, country, status, first_seen_at FROM cities ORDER BY country, city")
+async def listed(conn: asyncpg.Connection) -> list[ListedCity]:
+    rows = await conn.fetch("SELECT city, country, status, first_seen_at FROM cities ORDER BY country, city")
+    return [ListedCity(**dict(r)) for r in rows]
 
 
 async def upsert_member(conn: asyncpg.Connection, city: SignedUpCity) -> None:

@@ -1,28 +1,38 @@
-"""SQL of nominations (one row per person and activity) and the programme report."""
+"""SQL of nominations (one row per person and activity) and the programme report: rows in,
+`Nomination` (and `ReportLine`) out."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import fields
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
-ACTIVE = ("confirmed", "waitlisted")
+from services.scheduling.domain.conflicts import Interval
+from services.scheduling.domain.nominations import ACTIVE, Nomination
+from services.scheduling.domain.report import ReportLine
+
+FIELDS = tuple(f.name for f in fields(Nomination))
 
 
-async def nominations(conn: asyncpg.Connection, activity_id: UUID) -> list[dict[str, Any]]:
+def _nomination(row: asyncpg.Record) -> Nomination:
+    return Nomination(**{name: row[name] for name in FIELDS})
+
+
+async def of_activity(conn: asyncpg.Connection, activity_id: UUID) -> list[Nomination]:
     rows = await conn.fetch("SELECT * FROM nominations WHERE activity_id = $1 ORDER BY waiting_since, id", activity_id)
-    return [dict(r) for r in rows]
+    return [_nomination(r) for r in rows]
 
 
-async def nomination(conn: asyncpg.Connection, nomination_id: UUID) -> dict[str, Any] | None:
+async def get(conn: asyncpg.Connection, nomination_id: UUID) -> Nomination | None:
     row = await conn.fetchrow("SELECT * FROM nominations WHERE id = $1", nomination_id)
-    return dict(row) if row else None
+    return _nomination(row) if row else None
 
 
-async def by_email(conn: asyncpg.Connection, activity_id: UUID, email: str) -> dict[str, Any] | None:
+async def by_email(conn: asyncpg.Connection, activity_id: UUID, email: str) -> Nomination | None:
     row = await conn.fetchrow("SELECT * FROM nominations WHERE activity_id = $1 AND email = $2", activity_id, email)
-    return dict(row) if row else None
+    return _nomination(row) if row else None
 
 
 async def lock_person(conn: asyncpg.Connection, email: str) -> None:
@@ -31,9 +41,9 @@ async def lock_person(conn: asyncpg.Connection, email: str) -> None:
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('scheduling-person:' || $1))", email)
 
 
-async def other_commitments(conn: asyncpg.Connection, email: str, activity_id: UUID) -> list[asyncpg.Record]:
+async def other_commitments(conn: asyncpg.Connection, email: str, activity_id: UUID) -> list[Interval]:
     """The person's confirmed or waitlisted places in other, not cancelled, activities."""
-    return await conn.fetch(
+    rows = await conn.fetch(
         "SELECT a.id, a.starts_at, a.ends_at, a.titles->>'en' AS title FROM nominations n"
         " JOIN activities a ON a.id = n.activity_id"
         " WHERE n.email = $1 AND n.activity_id <> $2 AND n.status = ANY($3::text[]) AND a.status <> 'cancelled'",
@@ -41,6 +51,7 @@ async def other_commitments(conn: asyncpg.Connection, email: str, activity_id: U
         activity_id,
         list(ACTIVE),
     )
+    return [Interval(r["id"], r["starts_at"], r["ends_at"], r["title"] or "") for r in rows]
 
 
 async def confirmed_elsewhere_overlapping(conn: asyncpg.Connection, activity_id: UUID) -> frozenset[UUID]:
@@ -56,61 +67,66 @@ async def confirmed_elsewhere_overlapping(conn: asyncpg.Connection, activity_id:
     return frozenset(r["id"] for r in rows)
 
 
-async def save(conn: asyncpg.Connection, n: dict[str, Any]) -> None:
-    """Insert, or re-activate the person's earlier row (same id, same ICS UID, higher revision)."""
+async def save(conn: asyncpg.Connection, n: Nomination) -> None:
+    """Insert a new nomination, or re-activate the person's earlier one (same id, same ICS UID)."""
     await conn.execute(
         "INSERT INTO nominations (id, activity_id, city_id, city_name, city_country, person_id, name, email,"
-        " language, timezone, rank, accessibility_needs, status, waiting_since, nominated_by, created_at, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)"
+        " language, timezone, rank, accessibility_needs, status, waiting_since, revision, nominated_by,"
+        " attended, attendance_by, created_at, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)"
         " ON CONFLICT (id) DO UPDATE SET city_id = EXCLUDED.city_id, city_name = EXCLUDED.city_name,"
         " city_country = EXCLUDED.city_country, name = EXCLUDED.name, language = EXCLUDED.language,"
         " timezone = EXCLUDED.timezone, rank = EXCLUDED.rank, accessibility_needs = EXCLUDED.accessibility_needs,"
         " status = EXCLUDED.status, waiting_since = EXCLUDED.waiting_since, nominated_by = EXCLUDED.nominated_by,"
-        " attended = NULL, attendance_by = NULL, revision = nominations.revision + 1, updated_at = EXCLUDED.updated_at",
-        n["id"], n["activity_id"], n["city_id"], n["city_name"], n["city_country"], n["person_id"], n["name"],
-        n["email"], n["language"], n["timezone"], n["rank"], n["accessibility_needs"], n["status"],
-        n["waiting_since"], n["nominated_by"], n["updated_at"],
+        " attended = EXCLUDED.attended, attendance_by = EXCLUDED.attendance_by, revision = EXCLUDED.revision,"
+        " updated_at = EXCLUDED.updated_at",
+        n.id, n.activity_id, n.city_id, n.city_name, n.city_country, n.person_id, n.name, n.email, n.language,
+        n.timezone, n.rank, n.accessibility_needs, n.status, n.waiting_since, n.revision, n.nominated_by,
+        n.attended, n.attendance_by, n.updated_at,
     )  # fmt: skip
 
 
-async def set_status(conn: asyncpg.Connection, nomination_id: UUID, status: str, now) -> dict[str, Any]:
-    row = await conn.fetchrow(
-        "UPDATE nominations SET status = $2, revision = revision + 1, updated_at = $3 WHERE id = $1 RETURNING *",
-        nomination_id,
-        status,
-        now,
+async def save_status(conn: asyncpg.Connection, n: Nomination) -> None:
+    """Write only the status (and revision): an erasure may rewrite the person's data meanwhile,
+    without the activity lock, and must not be undone."""
+    await conn.execute(
+        "UPDATE nominations SET status = $2, revision = $3, updated_at = $4 WHERE id = $1",
+        n.id,
+        n.status,
+        n.revision,
+        n.updated_at,
     )
-    return dict(row)
 
 
-async def set_attendance(conn: asyncpg.Connection, nomination_id: UUID, attended: bool, by: str, now) -> dict:
-    row = await conn.fetchrow(
-        "UPDATE nominations SET attended = $2, attendance_by = $3, updated_at = $4 WHERE id = $1 RETURNING *",
-        nomination_id,
-        attended,
-        by,
-        now,
+async def save_attendance(conn: asyncpg.Connection, n: Nomination) -> None:
+    """Write only the attendance (see save_status)."""
+    await conn.execute(
+        "UPDATE nominations SET attended = $2, attendance_by = $3, updated_at = $4 WHERE id = $1",
+        n.id,
+        n.attended,
+        n.attendance_by,
+        n.updated_at,
     )
-    return dict(row)
 
 
-async def erase_person(conn: asyncpg.Connection, person_id: UUID, email: str, now) -> list[UUID]:
-    """Replace the person's data by placeholders (counts in reports stay true); returns their nominations."""
+async def erase_person(conn: asyncpg.Connection, person_id: UUID, email: str, now: datetime) -> list[Nomination]:
+    """Replace the person's data by placeholders (counts in reports stay true) and cancel their places;
+    returns their nominations as they are now."""
     rows = await conn.fetch(
         "UPDATE nominations SET name = '(erased)', email = 'erased-' || id || '@erased.pactesur.efus.eu',"
         " rank = NULL, accessibility_needs = NULL, updated_at = $3,"
         " status = CASE WHEN status IN ('confirmed', 'waitlisted') THEN 'cancelled' ELSE status END"
-        " WHERE person_id = $1 OR email = $2 RETURNING id",
+        " WHERE person_id = $1 OR email = $2 RETURNING *",
         person_id,
         email,
         now,
     )
-    return [r["id"] for r in rows]
+    return [_nomination(r) for r in rows]
 
 
-async def report(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+async def report(conn: asyncpg.Connection) -> list[ReportLine]:
     """Per activity and city: nominated, confirmed, waitlisted, declined/cancelled, attended, absent."""
-    return await conn.fetch(
+    rows = await conn.fetch(
         "SELECT a.id AS activity_id, a.titles->>'en' AS activity, a.starts_at, a.status AS activity_status,"
         " n.city_name AS city, n.city_country AS country, count(*) AS nominated,"
         " count(*) FILTER (WHERE n.status = 'confirmed') AS confirmed,"
@@ -122,3 +138,4 @@ async def report(conn: asyncpg.Connection) -> list[asyncpg.Record]:
         " GROUP BY a.id, a.titles, a.starts_at, a.status, n.city_name, n.city_country"
         " ORDER BY a.starts_at, a.id, n.city_country, n.city_name"
     )
+    return [ReportLine(**dict(r)) for r in rows]

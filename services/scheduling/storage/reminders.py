@@ -1,4 +1,4 @@
-"""SQL of the durable reminder schedule."""
+"""SQL of the durable reminder schedule: rows in, `Reminder` out."""
 
 from __future__ import annotations
 
@@ -8,19 +8,19 @@ from uuid import UUID
 
 import asyncpg
 
-from services.scheduling.domain.activities import PlannedReminder
+from services.scheduling.domain.reminders import Reminder
 
 
-async def plan(
-    conn: asyncpg.Connection, nomination_id: UUID, planned: Sequence[PlannedReminder], ids: Sequence[UUID], now
-) -> None:
+async def plan(conn: asyncpg.Connection, reminders: Sequence[Reminder], now: datetime) -> None:
     await conn.executemany(
         "INSERT INTO reminders (id, nomination_id, days_before, due_at, created_at) VALUES ($1, $2, $3, $4, $5)",
-        [(i, nomination_id, r.days_before, r.due_at, now) for i, r in zip(ids, planned, strict=True)],
+        [(r.id, r.nomination_id, r.days_before, r.due_at, now) for r in reminders],
     )
 
 
-async def cancel_pending(conn: asyncpg.Connection, *, nomination_id: UUID | None = None, activity_id=None) -> int:
+async def cancel_pending(
+    conn: asyncpg.Connection, *, nomination_id: UUID | None = None, activity_id: UUID | None = None
+) -> int:
     """Cancel the reminders not sent yet, of one nomination or of a whole activity."""
     status = await conn.execute(
         "UPDATE reminders SET status = 'cancelled' WHERE status = 'pending' AND nomination_id IN"
@@ -31,23 +31,16 @@ async def cancel_pending(conn: asyncpg.Connection, *, nomination_id: UUID | None
     return int(status.split()[-1])
 
 
-async def claim_due(conn: asyncpg.Connection, now: datetime, limit: int) -> list[asyncpg.Record]:
+async def claim_due(conn: asyncpg.Connection, now: datetime, limit: int) -> list[Reminder]:
     """Due reminders, locked for this transaction; other workers skip them (FOR UPDATE SKIP LOCKED)."""
-    return await conn.fetch(
+    rows = await conn.fetch(
         "SELECT id, nomination_id, days_before, due_at FROM reminders"
         " WHERE status = 'pending' AND due_at <= $1 ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
         now,
         limit,
     )
+    return [Reminder(**dict(r)) for r in rows]
 
 
-async def mark_sent(conn: asyncpg.Connection, reminder_id: UUID, now: datetime) -> None:
-    await conn.execute("UPDATE reminders SET status = 'sent', sent_at = $2 WHERE id = $1", reminder_id, now)
-
-
-async def of_activity(conn: asyncpg.Connection, activity_id: UUID) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT r.* FROM reminders r JOIN nominations n ON n.id = r.nomination_id"
-        " WHERE n.activity_id = $1 ORDER BY r.due_at, r.id",
-        activity_id,
-    )
+async def mark_sent(conn: asyncpg.Connection, reminder: Reminder, now: datetime) -> None:
+    await conn.execute("UPDATE reminders SET status = 'sent', sent_at = $2 WHERE id = $1", reminder.id, now)

@@ -1,244 +1,174 @@
-"""Nominations inside one transaction: nominate, withdraw (cancel or decline), promote, attendance.
+"""Nominations: nominate, cancel, decline, record attendance; promote the waitlist when places free.
 
-Every function runs in the caller's transaction and locks the activity row first, so that two
-place decisions on one activity never interleave (capacity and quotas hold under concurrency).
+Each change locks the activity row first, so that two place decisions on one activity never
+interleave (capacity and quotas hold under concurrency).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
-from services.scheduling.domain import places
-from services.scheduling.domain.activities import RuleBroken, plan_reminders
-from services.scheduling.domain.cities import SignedUpCity
-from services.scheduling.domain.conflicts import Interval, first_overlap
-from services.scheduling.storage import activities as activity_rows
-from services.scheduling.storage import cities as city_rows
-from services.scheduling.storage import nominations as nomination_rows
-from services.scheduling.storage import reminders as reminder_rows
-from services.scheduling.workflows.publishing import Context, emit
-from shared.contracts import (
-    Activity,
-    AttendanceRecorded,
-    Contact,
-    NominationCancelled,
-    NominationConfirmed,
-    NominationDeclined,
-    NominationPromoted,
-    NominationWaitlisted,
-    ParticipantNominated,
-    person_id_for_email,
-)
+from services.scheduling.domain import messages
+from services.scheduling.domain import nominations as rules
+from services.scheduling.domain.activities import Activity
+from services.scheduling.domain.cities import Actor, acting_city
+from services.scheduling.domain.links import Links
+from services.scheduling.domain.nominations import Nominated, Nomination, Nominee, promotions, waitlist_positions
+from services.scheduling.domain.reminders import reminders_of
+from services.scheduling.storage import activities, cities, nominations, reminders
+from shared.contracts import Contact
+from shared.dependencies import Dependencies
+from shared.refusals import NotFound
 
 
-class NotFound(LookupError):
-    pass
-
-
-@dataclass(frozen=True)
-class Nominee:
-    name: str
-    email: str
-    language: str
-    timezone: str
-    rank: str | None = None
-    accessibility_needs: str | None = None
-
-
-async def locked_activity(conn: asyncpg.Connection, activity_id: UUID) -> dict[str, Any]:
-    row = await activity_rows.activity(conn, activity_id, lock=True)
-    if row is None:
-        raise NotFound(f"no activity {activity_id}")
-    return row
-
-
-def _seats(rows: list[dict[str, Any]]) -> list[places.Seat]:
-    return [places.Seat(r["id"], r["city_id"], r["status"], r["waiting_since"]) for r in rows]
-
-
-def _limits(row: dict[str, Any]) -> places.Limits:
-    return places.Limits(row["capacity"], row["city_quota"])
-
-
-async def nominate(
-    conn: asyncpg.Connection, context: Context, activity_id: UUID, city: SignedUpCity, nominee: Nominee
-) -> dict[str, Any]:
+async def nominate(deps: Dependencies, activity_id: UUID, city_id: UUID, nominee: Nominee, by: Actor) -> Nominated:
     """Confirm or waitlist a person; refuses late, duplicate and conflicting nominations."""
-    row = await locked_activity(conn, activity_id)
-    if row["status"] in ("cancelled", "done"):
-        raise RuleBroken("activity_id", f"This activity is {row['status']}: nominations are closed.")
-    if context.now >= row["nomination_deadline"]:
-        raise RuleBroken(
-            "activity_id", f"The nomination deadline passed ({row['nomination_deadline']:%Y-%m-%d %H:%M} UTC)."
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        city = acting_city(by, city_id, await cities.member(conn, city_id))
+        activity = await locked_activity(conn, activity_id)
+        await nominations.lock_person(conn, nominee.address)
+        decision = rules.nominate(
+            activity,
+            city,
+            nominee,
+            earlier=await nominations.by_email(conn, activity_id, nominee.address),
+            nominations=await nominations.of_activity(conn, activity_id),
+            commitments=await nominations.other_commitments(conn, nominee.address, activity_id),
+            nomination_id=deps.new_id(),
+            by=by.name,
+            now=now,
         )
-    email = nominee.email.strip().lower()
-    await nomination_rows.lock_person(conn, email)
-    earlier = await nomination_rows.by_email(conn, activity_id, email)
-    if earlier and earlier["status"] in nomination_rows.ACTIVE:
-        raise RuleBroken("email", f"{email} is already nominated for this activity ({earlier['status']}).")
-    await _refuse_overlap(conn, row, email)
-    rows = [r for r in await nomination_rows.nominations(conn, activity_id) if r["status"] in nomination_rows.ACTIVE]
-    explanation = places.decide(_limits(row), _seats(rows), city.city_id)
-    status = "confirmed" if explanation.reason == "place_available" else "waitlisted"
-    nomination = {
-        "id": earlier["id"] if earlier else context.new_id(),
-        "activity_id": activity_id,
-        "city_id": city.city_id,
-        "city_name": city.name,
-        "city_country": city.country,
-        "person_id": person_id_for_email(email),
-        "name": nominee.name,
-        "email": email,
-        "language": nominee.language,
-        "timezone": nominee.timezone,
-        "rank": nominee.rank,
-        "accessibility_needs": nominee.accessibility_needs,
-        "status": status,
-        "waiting_since": context.now,
-        "nominated_by": context.actor,
-        "updated_at": context.now,
-    }
-    await nomination_rows.save(conn, nomination)
-    saved = await nomination_rows.nomination(conn, nomination["id"])
-    activity = context.activity(row)
-    common = dict(activity=activity, invitation=context.invitation(activity, saved), focal_point=city.focal_point)
-    await emit(
-        conn,
-        context,
-        ParticipantNominated(**common, occurred_at=context.now, nominated_by=context.actor),
-        key=activity_id,
+        await nominations.save(conn, decision.nomination)
+        links = Links.of(deps.settings)
+        await deps.publisher.publish(
+            conn, messages.nominated(activity, decision, city.focal_point, links, now), key=activity.id, at=now
+        )
+        if decision.nomination.status == "confirmed":
+            await reminders.plan(conn, reminders_of(activity, decision.nomination.id, now, deps.new_id), now)
+        await deps.publisher.publish(
+            conn, messages.placed(activity, decision, city.focal_point, links, now), key=activity.id, at=now
+        )
+    return decision
+
+
+async def cancel(deps: Dependencies, nomination_id: UUID, by: Actor, reason: str | None) -> Nomination:
+    """The city (or staff) withdraws a nomination; a freed place goes to the next eligible waitlisted person."""
+    return await _withdraw(deps, nomination_id, by, reason)
+
+
+async def decline(deps: Dependencies, nomination_id: UUID) -> Nomination:
+    """The participant declines by the signed link of their invitation; the place goes on as for `cancel`."""
+    return await _withdraw(deps, nomination_id, None, None)
+
+
+async def _withdraw(deps: Dependencies, nomination_id: UUID, by: Actor | None, reason: str | None) -> Nomination:
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        activity, nomination = await _locked_nomination(conn, nomination_id, by)
+        withdrawn = nomination.withdrawn(activity, now, declined=by is None)
+        await nominations.save_status(conn, withdrawn)
+        await reminders.cancel_pending(conn, nomination_id=nomination_id)
+        payload = messages.withdrawn(
+            activity,
+            withdrawn,
+            nomination.status == "confirmed",
+            await _focal_point(conn, withdrawn.city_id),
+            Links.of(deps.settings),
+            now,
+            cancelled_by=None if by is None else by.name,
+            reason=reason,
+        )
+        await deps.publisher.publish(conn, payload, key=activity.id, at=now)
+        if nomination.status == "confirmed":
+            await promote(conn, deps, activity, withdrawn.freed_by, now)
+    return withdrawn
+
+
+async def record_attendance(deps: Dependencies, nomination_id: UUID, attended: bool, by: Actor) -> Nomination:
+    """Whether a confirmed participant came, once the activity has started."""
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        activity, nomination = await _locked_nomination(conn, nomination_id, by)
+        recorded = nomination.attendance(activity, attended, by.name, now)
+        await nominations.save_attendance(conn, recorded)
+        focal_point = await _focal_point(conn, recorded.city_id)
+        payload = messages.attendance_recorded(activity, recorded, focal_point, Links.of(deps.settings), now)
+        await deps.publisher.publish(conn, payload, key=activity.id, at=now)
+    return recorded
+
+
+async def promote(
+    conn: asyncpg.Connection, deps: Dependencies, activity: Activity, freed_by: str, now: datetime
+) -> list[UUID]:
+    """Offer every free place to the next eligible waitlisted person (see domain.places), in the
+    caller's transaction; the activity row must be locked by the caller. Returns the promoted nominations."""
+    offers = promotions(
+        activity,
+        await nominations.of_activity(conn, activity.id),
+        freed_by,
+        await nominations.confirmed_elsewhere_overlapping(conn, activity.id),
+        now,
     )
-    if status == "confirmed":
-        await _plan_reminders(conn, context, row, saved["id"])
-        await emit(
-            conn,
-            context,
-            NominationConfirmed(**common, occurred_at=context.now, explanation=explanation),
-            key=activity_id,
-        )
-    else:
-        await emit(
-            conn,
-            context,
-            NominationWaitlisted(**common, occurred_at=context.now, explanation=explanation),
-            key=activity_id,
-        )
-    return saved | {"explanation": explanation}
-
-
-async def _refuse_overlap(conn: asyncpg.Connection, row: dict[str, Any], email: str) -> None:
-    here = Interval(row["id"], row["starts_at"], row["ends_at"])
-    others = [
-        Interval(o["id"], o["starts_at"], o["ends_at"], o["title"] or "")
-        for o in await nomination_rows.other_commitments(conn, email, row["id"])
-    ]
-    clash = first_overlap(here, others)
-    if clash is not None:
-        raise RuleBroken(
-            "email",
-            f"{email} is already nominated for '{clash.label}' ({clash.starts_at:%Y-%m-%d %H:%M}–"
-            f"{clash.ends_at:%Y-%m-%d %H:%M} UTC), which overlaps this activity.",
-        )
-
-
-async def _plan_reminders(conn: asyncpg.Connection, context: Context, row: dict[str, Any], nomination_id: UUID):
-    planned = plan_reminders(row["starts_at"], row["reminder_days"], context.now)
-    await reminder_rows.plan(conn, nomination_id, planned, [context.new_id() for _ in planned], context.now)
-
-
-async def withdraw(
-    conn: asyncpg.Connection, context: Context, nomination_id: UUID, *, declined: bool, reason: str | None = None
-) -> dict[str, Any]:
-    """A cancellation (focal point, staff) or a decline (participant's link); frees the place."""
-    current = await nomination_rows.nomination(conn, nomination_id)
-    if current is None:
-        raise NotFound(f"no nomination {nomination_id}")
-    row = await locked_activity(conn, current["activity_id"])
-    current = await nomination_rows.nomination(conn, nomination_id)
-    if current["status"] not in nomination_rows.ACTIVE:
-        raise RuleBroken("nomination_id", f"This nomination is already {current['status']}.")
-    if row["status"] in ("cancelled", "done"):
-        raise RuleBroken("nomination_id", f"The activity is {row['status']}.")
-    was_confirmed = current["status"] == "confirmed"
-    saved = await nomination_rows.set_status(conn, nomination_id, "declined" if declined else "cancelled", context.now)
-    await reminder_rows.cancel_pending(conn, nomination_id=nomination_id)
-    activity = context.activity(row)
-    focal_point = await _focal_point(conn, saved["city_id"])
-    common = dict(activity=activity, invitation=context.invitation(activity, saved), focal_point=focal_point)
-    if declined:
-        payload = NominationDeclined(**common, occurred_at=context.now, was_confirmed=was_confirmed)
-    else:
-        payload = NominationCancelled(
-            **common, occurred_at=context.now, cancelled_by=context.actor, reason=reason, was_confirmed=was_confirmed
-        )
-    await emit(conn, context, payload, key=row["id"])
-    if was_confirmed:
-        await promote(conn, context, row, "nomination_declined" if declined else "nomination_cancelled")
-    return saved
-
-
-async def promote(conn: asyncpg.Connection, context: Context, row: dict[str, Any], freed_by: str) -> list[UUID]:
-    """Offer every free place to the next eligible waitlisted person (see domain.places); the
-    activity row must be locked by the caller. Returns the promoted nominations."""
-    if row["status"] in ("cancelled", "done"):
-        return []
-    rows = await nomination_rows.nominations(conn, row["id"])
-    active = [r for r in rows if r["status"] in nomination_rows.ACTIVE]
-    ineligible = await nomination_rows.confirmed_elsewhere_overlapping(conn, row["id"])
-    offers = places.promotions(_limits(row), _seats(active), freed_by, ineligible=ineligible)
-    activity = context.activity(row)
+    links = Links.of(deps.settings)
     for offer in offers:
-        saved = await nomination_rows.set_status(conn, offer.nomination_id, "confirmed", context.now)
-        await _plan_reminders(conn, context, row, saved["id"])
-        focal_point = await _focal_point(conn, saved["city_id"])
-        await emit(
-            conn,
-            context,
-            NominationPromoted(
-                activity=activity,
-                invitation=context.invitation(activity, saved),
-                focal_point=focal_point,
-                occurred_at=context.now,
-                explanation=offer.explanation,
-            ),
-            key=row["id"],
+        await nominations.save_status(conn, offer.nomination)
+        await reminders.plan(conn, reminders_of(activity, offer.nomination.id, now, deps.new_id), now)
+        focal_point = await _focal_point(conn, offer.nomination.city_id)
+        await deps.publisher.publish(
+            conn, messages.promoted(activity, offer, focal_point, links, now), key=activity.id, at=now
         )
-    return [o.nomination_id for o in offers]
+    return [offer.nomination.id for offer in offers]
+
+
+async def listing(deps: Dependencies, activity_id: UUID, by: Actor) -> list[tuple[Nomination, int | None]]:
+    """Everyone nominated (a focal point sees its own city), each with their place on the waitlist."""
+    async with deps.pool.acquire() as conn:
+        if await activities.get(conn, activity_id) is None:
+            raise NotFound(f"no activity {activity_id}")
+        if by.city_id is not None:
+            acting_city(by, by.city_id, await cities.member(conn, by.city_id))
+        found = await nominations.of_activity(conn, activity_id)
+    positions = waitlist_positions(found)
+    return [(n, positions.get(n.id)) for n in found if by.city_id in (None, n.city_id)]
+
+
+async def invitation(deps: Dependencies, nomination_id: UUID) -> tuple[Activity, Nomination]:
+    """A nomination with its activity, as the participant's signed links show them."""
+    async with deps.pool.acquire() as conn:
+        nomination = await _nomination(conn, nomination_id)
+        return await activities.get(conn, nomination.activity_id), nomination
+
+
+async def locked_activity(conn: asyncpg.Connection, activity_id: UUID) -> Activity:
+    activity = await activities.get(conn, activity_id, lock=True)
+    if activity is None:
+        raise NotFound(f"no activity {activity_id}")
+    return activity
+
+
+async def _nomination(conn: asyncpg.Connection, nomination_id: UUID) -> Nomination:
+    nomination = await nominations.get(conn, nomination_id)
+    if nomination is None:
+        raise NotFound(f"no nomination {nomination_id}")
+    return nomination
+
+
+async def _locked_nomination(
+    conn: asyncpg.Connection, nomination_id: UUID, by: Actor | None
+) -> tuple[Activity, Nomination]:
+    """The nomination and its activity, locked, after checking that `by` acts for the nomination's city
+    (None: the participant, whose signed link was checked)."""
+    nomination = await _nomination(conn, nomination_id)
+    if by is not None:
+        acting_city(by, nomination.city_id, await cities.member(conn, nomination.city_id))
+    activity = await locked_activity(conn, nomination.activity_id)
+    return activity, await _nomination(conn, nomination_id)
 
 
 async def _focal_point(conn: asyncpg.Connection, city_id: UUID) -> Contact:
-    city = await city_rows.member(conn, city_id)
+    city = await cities.member(conn, city_id)
     return city.focal_point
-
-
-async def record_attendance(
-    conn: asyncpg.Connection, context: Context, nomination_id: UUID, attended: bool
-) -> dict[str, Any]:
-    current = await nomination_rows.nomination(conn, nomination_id)
-    if current is None:
-        raise NotFound(f"no nomination {nomination_id}")
-    row = await locked_activity(conn, current["activity_id"])
-    if context.now < row["starts_at"]:
-        raise RuleBroken("attended", "Attendance can be recorded once the activity has started.")
-    if current["status"] != "confirmed":
-        raise RuleBroken("nomination_id", f"Only confirmed participants attend; this one is {current['status']}.")
-    saved = await nomination_rows.set_attendance(conn, nomination_id, attended, context.actor, context.now)
-    activity: Activity = context.activity(row)
-    await emit(
-        conn,
-        context,
-        AttendanceRecorded(
-            activity=activity,
-            invitation=context.invitation(activity, saved),
-            focal_point=await _focal_point(conn, saved["city_id"]),
-            occurred_at=context.now,
-            attended=attended,
-            recorded_by=context.actor,
-        ),
-        key=row["id"],
-    )
-    return saved

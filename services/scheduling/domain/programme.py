@@ -9,15 +9,11 @@ days before the start. Seeding twice changes nothing (each activity has a stable
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from services.scheduling.domain.activities import DEFAULT_REMINDER_DAYS, as_utc
-from services.scheduling.workflows import planning
-from services.scheduling.workflows.publishing import context_of
-from shared.settings import Settings
-from shared.storage.database import create_pool
 
 CAPACITY, CITY_QUOTA = 40, 3
 DEADLINE_BEFORE = timedelta(days=30)
@@ -92,8 +88,8 @@ CALENDAR: tuple[SeedActivity, ...] = (
 )  # fmt: skip
 
 
-def columns(seed: SeedActivity) -> dict:
-    """The activity's columns: exact dates 09:00-18:00 local; tentative ones span the whole period."""
+def values_of(seed: SeedActivity) -> dict[str, Any]:
+    """The activity's field values: exact dates 09:00-18:00 local; tentative ones span the whole period."""
     zone = ZONES[seed.country]
     tentative = seed.tentative_note is not None
     starts = as_utc(datetime.combine(seed.first_day, time(0 if tentative else 9)), zone)
@@ -116,24 +112,9 @@ def columns(seed: SeedActivity) -> dict:
         "starts_at": starts,
         "ends_at": ends,
         "nomination_deadline": starts - DEADLINE_BEFORE,
-        "working_languages": list(seed.languages),
-        "interpretation": [],
+        "working_languages": seed.languages,
+        "interpretation": (),
         "capacity": CAPACITY,
         "city_quota": CITY_QUOTA,
-        "reminder_days": list(DEFAULT_REMINDER_DAYS),
+        "reminder_days": DEFAULT_REMINDER_DAYS,
     }
-
-
-async def seed(settings: Settings, args: list[str]) -> None:
-    argparse.ArgumentParser(prog="python -m services.scheduling seed", description=__doc__).parse_args(args)
-    pool = await create_pool(settings.dsn, "scheduling")
-    created = 0
-    try:
-        for item in CALENDAR:
-            async with pool.acquire() as conn, conn.transaction():
-                context = context_of(settings, lambda: datetime.now(UTC), "seed")
-                created += await planning.schedule(conn, context, columns(item), seed_key=item.key) is not None
-    finally:
-        await pool.close()
-    print(f"scheduling: {created} activit{'y' if created == 1 else 'ies'} of the programme created, "
-          f"{len(CALENDAR) - created} already there")  # fmt: skip

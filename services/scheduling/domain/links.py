@@ -1,0 +1,65 @@
+"""Where scheduling's public links point, and the signed tokens in them (pure: the clock is passed in).
+
+A participant's ICS link works until ICS_LINK_VALIDITY after the activity ends; the decline link
+until the activity starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
+
+from shared.contracts import Organiser
+from shared.security import signing
+from shared.settings import Settings
+
+DECLINE_PURPOSE = "scheduling-decline"
+INVITATION_ICS_PURPOSE = "scheduling-invitation-ics"
+ICS_LINK_VALIDITY = timedelta(days=60)
+DEFAULT_ORGANISER = Organiser(name="PACTESUR 2", email="no-reply@pactesur.efus.eu")
+
+
+def scheduling_base_url(public_base_url: str, registration_port: int, scheduling_port: int) -> str:
+    """PUBLIC_BASE_URL fronts every service behind a proxy; where it is registration's own port
+    (local runs, compose), scheduling's links go to scheduling's port on the same host."""
+    parts = urlsplit(str(public_base_url).rstrip("/"))
+    if parts.port == registration_port:
+        parts = parts._replace(netloc=f"{parts.hostname}:{scheduling_port}")
+    return urlunsplit(parts)
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where public links point, and the key that signs them."""
+
+    base_url: str
+    secret: bytes
+    organiser: Organiser = DEFAULT_ORGANISER
+    """The ICS ORGANIZER: the sender of the programme's emails (MAIL_FROM)."""
+
+    @classmethod
+    def of(cls, settings: Settings) -> Links:
+        base = scheduling_base_url(str(settings.public_base_url), settings.registration_port, settings.scheduling_port)
+        name, address = parseaddr(settings.mail_from)
+        organiser = Organiser(name=name or "PACTESUR 2", email=address) if "@" in address else DEFAULT_ORGANISER
+        return cls(base_url=base, secret=settings.signing_key, organiser=organiser)
+
+    def calendar(self, activity_id: UUID) -> str:
+        return f"{self.base_url}/api/v1/activities/{activity_id}/calendar.ics"
+
+    def invitation_ics(self, nomination_id: UUID, activity_ends_at: datetime) -> str:
+        token = self._token(INVITATION_ICS_PURPOSE, nomination_id, activity_ends_at + ICS_LINK_VALIDITY)
+        return f"{self.base_url}/api/v1/nominations/{nomination_id}/invitation.ics?token={token}"
+
+    def decline(self, nomination_id: UUID, until: datetime) -> str:
+        return f"{self.base_url}/api/v1/nominations/decline?token={self._token(DECLINE_PURPOSE, nomination_id, until)}"
+
+    def nomination_of(self, purpose: str, token: str, now: datetime) -> UUID:
+        """The nomination a signed link names; signing.InvalidToken when it is not valid (any more)."""
+        return UUID(signing.verify(self.secret, purpose, token, now=now)["n"])
+
+    def _token(self, purpose: str, nomination_id: UUID, expires_at: datetime) -> str:
+        return signing.sign(self.secret, purpose, {"n": str(nomination_id)}, expires_at=expires_at)

@@ -1,0 +1,185 @@
+"""Nominations: one row per person and activity, and the rules of nominating, withdrawing, promoting
+and recording attendance.
+
+A person nominated again for an activity gets their earlier nomination back (same id, so the same
+ICS UID) with a higher revision: the invitation's SEQUENCE only grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from uuid import UUID
+
+from services.scheduling.domain import places
+from services.scheduling.domain.activities import Activity, RuleBroken
+from services.scheduling.domain.cities import SignedUpCity
+from services.scheduling.domain.conflicts import Interval, first_overlap
+from shared.contracts import Explanation, person_id_for_email
+
+ACTIVE = ("confirmed", "waitlisted")
+"""A nomination holding a place or waiting for one."""
+
+
+@dataclass(frozen=True)
+class Nominee:
+    """The person a city nominates, as the focal point gives them."""
+
+    name: str
+    email: str
+    language: str
+    timezone: str
+    rank: str | None = None
+    accessibility_needs: str | None = None
+
+    @property
+    def address(self) -> str:
+        """The email as nominations are keyed by it: trimmed, lower case."""
+        return self.email.strip().lower()
+
+
+@dataclass(frozen=True)
+class Nomination:
+    id: UUID
+    activity_id: UUID
+    city_id: UUID
+    city_name: str
+    city_country: str
+    person_id: UUID
+    name: str
+    email: str
+    language: str
+    timezone: str
+    rank: str | None
+    accessibility_needs: str | None
+    status: str
+    waiting_since: datetime
+    revision: int
+    nominated_by: str
+    attended: bool | None
+    attendance_by: str | None
+    updated_at: datetime
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def seat(self) -> places.Seat:
+        return places.Seat(self.id, self.city_id, self.status, self.waiting_since)
+
+    def withdrawn(self, activity: Activity, now: datetime, *, declined: bool) -> Nomination:
+        """Cancelled by the city or staff, or declined by the participant: the place is free again."""
+        if not self.active:
+            raise RuleBroken("nomination_id", f"This nomination is already {self.status}.")
+        if activity.closed:
+            raise RuleBroken("nomination_id", f"The activity is {activity.status}.")
+        return self._now(status="declined" if declined else "cancelled", now=now)
+
+    def promoted(self, now: datetime) -> Nomination:
+        return self._now(status="confirmed", now=now)
+
+    def attendance(self, activity: Activity, attended: bool, by: str, now: datetime) -> Nomination:
+        if now < activity.starts_at:
+            raise RuleBroken("attended", "Attendance can be recorded once the activity has started.")
+        if self.status != "confirmed":
+            raise RuleBroken("nomination_id", f"Only confirmed participants attend; this one is {self.status}.")
+        return replace(self, attended=attended, attendance_by=by, updated_at=now)
+
+    @property
+    def freed_by(self) -> str:
+        """The places reason of the place this withdrawn nomination gives back."""
+        return "nomination_declined" if self.status == "declined" else "nomination_cancelled"
+
+    def _now(self, *, status: str, now: datetime) -> Nomination:
+        return replace(self, status=status, revision=self.revision + 1, updated_at=now)
+
+
+@dataclass(frozen=True)
+class Nominated:
+    """A nomination just made, and why it has a place or waits for one."""
+
+    nomination: Nomination
+    explanation: Explanation
+
+
+def nominate(
+    activity: Activity,
+    city: SignedUpCity,
+    nominee: Nominee,
+    *,
+    earlier: Nomination | None,
+    nominations: Sequence[Nomination],
+    commitments: Sequence[Interval],
+    nomination_id: UUID,
+    by: str,
+    now: datetime,
+) -> Nominated:
+    """Confirm or waitlist `nominee` for `activity` (see domain.places); refuses a closed activity, a
+    passed deadline, a person already nominated here, and one nominated for an overlapping activity.
+
+    `earlier`: the person's earlier nomination here, if any; `nominations`: the activity's;
+    `commitments`: the person's places in other activities; `nomination_id`: the id of a first one."""
+    activity.accepts_nominations(now)
+    email = nominee.address
+    if earlier is not None and earlier.active:
+        raise RuleBroken("email", f"{email} is already nominated for this activity ({earlier.status}).")
+    clash = first_overlap(activity.interval, commitments)
+    if clash is not None:
+        raise RuleBroken(
+            "email",
+            f"{email} is already nominated for '{clash.label}' ({clash.starts_at:%Y-%m-%d %H:%M}–"
+            f"{clash.ends_at:%Y-%m-%d %H:%M} UTC), which overlaps this activity.",
+        )
+    seats = [n.seat for n in nominations if n.active]
+    explanation = places.decide(activity.limits, seats, city.city_id)
+    nomination = Nomination(
+        id=earlier.id if earlier else nomination_id,
+        activity_id=activity.id,
+        city_id=city.city_id,
+        city_name=city.name,
+        city_country=city.country,
+        person_id=person_id_for_email(email),
+        name=nominee.name,
+        email=email,
+        language=nominee.language,
+        timezone=nominee.timezone,
+        rank=nominee.rank,
+        accessibility_needs=nominee.accessibility_needs,
+        status="confirmed" if explanation.reason == "place_available" else "waitlisted",
+        waiting_since=now,
+        revision=earlier.revision + 1 if earlier else 1,
+        nominated_by=by,
+        attended=None,
+        attendance_by=None,
+        updated_at=now,
+    )
+    return Nominated(nomination, explanation)
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """A waitlisted nomination given a free place, and why."""
+
+    nomination: Nomination
+    explanation: Explanation
+
+
+def promotions(
+    activity: Activity, nominations: Sequence[Nomination], freed_by: str, ineligible: frozenset[UUID], now: datetime
+) -> list[Promotion]:
+    """Who of the waitlist gets the free places now, in order (see domain.places); nobody once the
+    activity is cancelled or done. `ineligible`: people confirmed in an overlapping activity."""
+    if activity.closed:
+        return []
+    by_id = {n.id: n for n in nominations}
+    seats = [n.seat for n in nominations if n.active]
+    offers = places.promotions(activity.limits, seats, freed_by, ineligible=ineligible)
+    return [Promotion(by_id[o.nomination_id].promoted(now), o.explanation) for o in offers]
+
+
+def waitlist_positions(nominations: Sequence[Nomination]) -> dict[UUID, int]:
+    """Each waitlisted nomination's place in line (1 = next), in the order places would be offered."""
+    order = places.waitlist_order([n.seat for n in nominations])
+    return {seat.nomination_id: position for position, seat in enumerate(order, start=1)}
