@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 
 from deploy.local.processes import free_port
 from deploy.local.stack import SERVICES, ServiceProcess
-from services.notifications.recording import UNSUBSCRIBE_PURPOSE
+from services.notifications.domain.unsubscribe import UNSUBSCRIBE_PURPOSE
 from services.registration.links import EDIT, SIGNUP
 from services.registration.seed import SLUG
 from services.scheduling.domain.invitations import DECLINE_PURPOSE, INVITATION_ICS_PURPOSE
