@@ -10,6 +10,7 @@ from services.notifications.storage.deliveries import WAKEUP_CHANNEL
 from services.notifications.web import unsubscribe
 from services.notifications.workers import DeliveryWorker, DigestWorker
 from services.notifications.workflows.delivery import Sending
+from services.notifications.workflows.events import CONSUMER
 from shared.messaging.consumer import IdempotentConsumer
 from shared.runtime import Runtime, Service, main
 
@@ -17,9 +18,7 @@ from shared.runtime import Runtime, Service, main
 def subscribers(runtime: Runtime):
     wakeup = runtime.wakeup(WAKEUP_CHANNEL)
     handlers = consumers.handlers(runtime.dependencies)
-    consumer = IdempotentConsumer(
-        consumers.CONSUMER, runtime.pool, handlers, runtime.dead_letters, after_commit=wakeup.poke
-    )
+    consumer = IdempotentConsumer(CONSUMER, runtime.pool, handlers, runtime.dead_letters, after_commit=wakeup.poke)
     return [(topic, consumer) for topic in consumers.TOPICS]
 
 

@@ -17,7 +17,6 @@ from shared.dependencies import Dependencies
 if TYPE_CHECKING:
     from shared.messaging.consumer import Handler
 
-CONSUMER = "notifications"
 TOPICS = (topics.REGISTRATION, topics.SCHEDULING)
 
 

@@ -3,8 +3,7 @@ staff notification preferences. Authenticated with staff bearer tokens (shared.s
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
+from dataclasses import dataclass, fields
 from typing import Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from services.notifications.domain import emails
-from services.notifications.domain.delivery import Status
+from services.notifications.domain.delivery import Delivery, DeliveryQuery, Status
 from services.notifications.domain.routes import STAFF_KINDS
 from services.notifications.mail.rendering import email_templates, render
 from services.notifications.mail.samples import sample_context
@@ -41,32 +40,15 @@ class DeliveryCounts(BaseModel):
     counts: dict[str, int]
 
 
-class Delivery(BaseModel):
-    id: int
-    event_id: UUID
-    event_type: str
-    recipient: str
-    template: str
-    essential: bool
-    language: str
-    message_id: str
-    subject: str
-    status: Status
-    decision: str
-    attempts: int
-    last_error: str | None
-    next_attempt_at: datetime
-    created_at: datetime
-    sent_at: datetime | None
-    digest_id: int | None
-
-
 class DeliveryPage(BaseModel):
     deliveries: list[Delivery]
     next_before_id: int | None = Field(description="pass as before_id for the next page")
 
 
+@dataclass(frozen=True)
 class DeliveryDetail(Delivery):
+    """One delivery with its bodies (the rest of the stored row stays internal)."""
+
     body_text: str
     body_html: str
 
@@ -118,12 +100,9 @@ async def list_deliveries(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before_id: int | None = None,
 ) -> DeliveryPage:
-    found = await deliveries.page(
-        deps, recipient=recipient, event_id=event_id, status=status, limit=limit, before_id=before_id
-    )
-    return DeliveryPage(
-        deliveries=[Delivery(**asdict(d)) for d in found], next_before_id=found[-1].id if len(found) == limit else None
-    )
+    query = DeliveryQuery(recipient=recipient, event_id=event_id, status=status, limit=limit, before_id=before_id)
+    found = await deliveries.page(deps, query)
+    return DeliveryPage(deliveries=found, next_before_id=found[-1].id if len(found) == limit else None)
 
 
 @router.get(
@@ -134,7 +113,7 @@ async def get_delivery(delivery_id: int, deps: Deps, staff: Reviewer) -> Deliver
         email = await deliveries.detail(deps, delivery_id)
     except NotFound:
         raise HTTPException(404, "No such delivery.") from None
-    return DeliveryDetail(**{k: getattr(email, k) for k in DeliveryDetail.model_fields})
+    return DeliveryDetail(**{f.name: getattr(email, f.name) for f in fields(DeliveryDetail)})
 
 
 @router.post(
@@ -148,7 +127,7 @@ async def resend(delivery_id: int, deps: Deps, staff: Admin) -> Delivery:
         resent = await deliveries.resend(deps, delivery_id)
     except Refused as refusal:
         raise HTTPException(409, str(refusal)) from None
-    return Delivery(**asdict(resent))
+    return resent
 
 
 @router.get("/templates", response_model=list[str])

@@ -60,6 +60,17 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class DeliveryQuery:
+    """Which deliveries staff look at, newest first; `before_id` pages on."""
+
+    recipient: str | None = None
+    event_id: UUID | None = None
+    status: Status | None = None
+    limit: int = 100
+    before_id: int | None = None
+
+
+@dataclass(frozen=True)
 class StoredEmail(Delivery):
     """A whole row: what the worker sends, and what staff see of one delivery."""
 

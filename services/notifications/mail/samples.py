@@ -17,29 +17,7 @@ from uuid import UUID
 
 from services.notifications.domain.emails import Recipient, failure_notices
 from services.notifications.domain.routes import plan
-from shared.contracts import (
-    Activity,
-    ApplicationSubmitted,
-    ApplicationUpdated,
-    ApplicationWithdrawn,
-    CitySignedUp,
-    Contact,
-    DecisionReleased,
-    EditLinkRequested,
-    Explanation,
-    Invitation,
-    MoreInformationRequested,
-    NominationCancelled,
-    NominationConfirmed,
-    NominationDeclined,
-    NominationWaitlisted,
-    Organiser,
-    Participant,
-    PlaceOffered,
-    Places,
-    ReminderDue,
-    Venue,
-)
+from shared import contracts
 from shared.contracts.events import Payload, new_event
 
 SAMPLE_TIME = datetime(2027, 3, 15, 9, 30, tzinfo=UTC)
@@ -55,15 +33,18 @@ _CALL = {
     "city": "Kordelió-Évosmos",
     "country": "GR",
 }
-_CONTACT = Contact(
-    person_id=UUID("6f1c2a4e-3333-4e5b-9c1a-2b3c4d5e6f70"),
-    name="Νίκος Παπαδόπουλος",
-    email="focal.point@kordelio-evosmos.example.eu",
-    language="el",
-    timezone="Europe/Athens",
+
+
+def _person(number: int, name: str, email: str, language: str, timezone: str) -> dict[str, Any]:
+    """What every contract's person carries (contracts.PersonDetails)."""
+    return {"person_id": UUID(int=number), "name": name, "email": email, "language": language, "timezone": timezone}
+
+
+_CONTACT = contracts.Contact(
+    **_person(1, "Νίκος Παπαδόπουλος", "focal.point@kordelio-evosmos.example.eu", "el", "Europe/Athens")
 )
 _APPLICATION = _CALL | {"recipient": _CONTACT}
-_SUBMITTED = ApplicationSubmitted(
+_SUBMITTED = contracts.ApplicationSubmitted(
     **_CALL,
     contact_name=_CONTACT.name,
     contact_email=_CONTACT.email,
@@ -75,13 +56,13 @@ _SUBMITTED = ApplicationSubmitted(
     timezone="Europe/Athens",
     edit_url="https://pactesur.efus.eu/applications/sample-token",
 )
-_ACTIVITY = Activity(
+_ACTIVITY = contracts.Activity(
     activity_id=UUID("0b7a1d52-2222-4c1e-8f00-1a2b3c4d5e6f"),
     kind="police_academy",
     titles={"en": "Police Academy: protecting public spaces"},
     status="confirmed",
     host_city="Nice",
-    venue=Venue(
+    venue=contracts.Venue(
         name="Centre universitaire méditerranéen",
         address="65 promenade des Anglais",
         city="Nice",
@@ -96,17 +77,13 @@ _ACTIVITY = Activity(
     city_quota=3,
     nomination_deadline=SAMPLE_TIME + timedelta(days=30),
     revision=1,
-    organiser=Organiser(name="Efus PACTESUR 2", email="pactesur@efus.eu"),
+    organiser=contracts.Organiser(name="Efus PACTESUR 2", email="pactesur@efus.eu"),
     calendar_url="https://pactesur.efus.eu/activities/0b7a1d52/calendar.ics",
 )
-_INVITATION = Invitation(
+_INVITATION = contracts.Invitation(
     nomination_id=UUID("0b7a1d52-4444-4c1e-8f00-1a2b3c4d5e6f"),
-    participant=Participant(
-        person_id=UUID("0b7a1d52-5555-4c1e-8f00-1a2b3c4d5e6f"),
-        name="Anna Bērziņa",
-        email="anna@riga.example.eu",
-        language="lv",
-        timezone="Europe/Riga",
+    participant=contracts.Participant(
+        **_person(2, "Anna Bērziņa", "anna@riga.example.eu", "lv", "Europe/Riga"),
         city_id=UUID("0b7a1d52-6666-4c1e-8f00-1a2b3c4d5e6f"),
         city_name="Riga",
         country="LV",
@@ -119,23 +96,17 @@ _INVITATION = Invitation(
     ics_url="https://pactesur.efus.eu/invitations/sample/invite.ics",
     decline_url="https://pactesur.efus.eu/decline?token=sample",
 )
-_FOCAL_POINT = Contact(
-    person_id=UUID("0b7a1d52-7777-4c1e-8f00-1a2b3c4d5e6f"),
-    name="Jānis Ozoliņš",
-    email="janis@riga.example.eu",
-    language="lv",
-    timezone="Europe/Riga",
-)
+_FOCAL_POINT = contracts.Contact(**_person(3, "Jānis Ozoliņš", "janis@riga.example.eu", "lv", "Europe/Riga"))
 _NOMINATION = {
     "activity": _ACTIVITY,
     "invitation": _INVITATION,
     "focal_point": _FOCAL_POINT,
     "occurred_at": SAMPLE_TIME,
 }
-_WAITLISTED = Explanation(
+_WAITLISTED = contracts.Explanation(
     reason="city_quota_full",
     message="Riga already has 3 confirmed participants (quota 3).",
-    places=Places(capacity=30, confirmed=12, city_quota=3, city_confirmed=3, waitlisted=2),
+    places=contracts.Places(capacity=30, confirmed=12, city_quota=3, city_confirmed=3, waitlisted=2),
     waitlist_position=2,
 )
 _PLACE_AVAILABLE = _WAITLISTED.model_copy(update={"reason": "place_available", "waitlist_position": None})
@@ -143,15 +114,17 @@ _PLACE_AVAILABLE = _WAITLISTED.model_copy(update={"reason": "place_available", "
 PAYLOADS: dict[str, Payload] = {
     "application_received": _SUBMITTED,
     "staff_new_application": _SUBMITTED,
-    "decision_released": DecisionReleased(
+    "decision_released": contracts.DecisionReleased(
         **_APPLICATION,
         decision="selected",
         released_at=SAMPLE_TIME,
         signup_url="https://pactesur.efus.eu/sign-up?token=sample",
         signup_expires_at=SAMPLE_TIME + timedelta(days=14),
     ),
-    "staff_application_withdrawn": ApplicationWithdrawn(**_APPLICATION, withdrawn_at=SAMPLE_TIME, was_selected=False),
-    "staff_more_information_received": ApplicationUpdated(
+    "staff_application_withdrawn": contracts.ApplicationWithdrawn(
+        **_APPLICATION, withdrawn_at=SAMPLE_TIME, was_selected=False
+    ),
+    "staff_more_information_received": contracts.ApplicationUpdated(
         **_APPLICATION,
         updated_at=SAMPLE_TIME,
         changed_fields=("motivation",),
@@ -159,7 +132,7 @@ PAYLOADS: dict[str, Payload] = {
         editable_until=SAMPLE_TIME + timedelta(days=30),
         answers_more_information_request=True,
     ),
-    "more_information_requested": MoreInformationRequested(
+    "more_information_requested": contracts.MoreInformationRequested(
         **_APPLICATION,
         message="Could you describe the public spaces you would like to protect first?",
         requested_by="Efus reviewer",
@@ -167,13 +140,13 @@ PAYLOADS: dict[str, Payload] = {
         respond_by=SAMPLE_TIME + timedelta(days=10),
         edit_url="https://pactesur.efus.eu/applications/edit?token=sample",
     ),
-    "edit_link_requested": EditLinkRequested(
+    "edit_link_requested": contracts.EditLinkRequested(
         **_APPLICATION,
         requested_at=SAMPLE_TIME,
         edit_url="https://pactesur.efus.eu/applications/edit?token=sample",
         editable_until=SAMPLE_TIME + timedelta(days=30),
     ),
-    "place_offered": PlaceOffered(
+    "place_offered": contracts.PlaceOffered(
         **_APPLICATION,
         offered_at=SAMPLE_TIME,
         replaces_city="Lyon",
@@ -181,7 +154,7 @@ PAYLOADS: dict[str, Payload] = {
         signup_url="https://pactesur.efus.eu/sign-up?token=sample",
         signup_expires_at=SAMPLE_TIME + timedelta(days=14),
     ),
-    "city_signed_up": CitySignedUp(
+    "city_signed_up": contracts.CitySignedUp(
         city_id=UUID("6f1c2a4e-2222-4e5b-9c1a-2b3c4d5e6f70"),
         name="Kordelió-Évosmos",
         country="GR",
@@ -193,25 +166,25 @@ PAYLOADS: dict[str, Payload] = {
         terms_version="2027-01",
         application_id=_APPLICATION_ID,
     ),
-    "activity_invitation": NominationConfirmed(**_NOMINATION, explanation=_PLACE_AVAILABLE),
-    "activity_reminder": ReminderDue(
+    "activity_invitation": contracts.NominationConfirmed(**_NOMINATION, explanation=_PLACE_AVAILABLE),
+    "activity_reminder": contracts.ReminderDue(
         **_NOMINATION,
         reminder_id=UUID("0b7a1d52-8888-4c1e-8f00-1a2b3c4d5e6f"),
         days_before=7,
         due_at=SAMPLE_TIME,
     ),
-    "staff_nomination_waitlisted": NominationWaitlisted(
+    "staff_nomination_waitlisted": contracts.NominationWaitlisted(
         **_NOMINATION | {"invitation": _INVITATION.model_copy(update={"status": "waitlisted"})},
         explanation=_WAITLISTED,
     ),
-    "staff_nomination_cancelled": NominationCancelled(
+    "staff_nomination_cancelled": contracts.NominationCancelled(
         **_NOMINATION,
         cancelled_by="Jānis Ozoliņš",
         reason="The participant changed posts.",
         was_confirmed=True,
     ),
-    "staff_nomination_declined": NominationDeclined(**_NOMINATION, was_confirmed=True),
-    "nomination_declined": NominationDeclined(**_NOMINATION, was_confirmed=True),
+    "staff_nomination_declined": contracts.NominationDeclined(**_NOMINATION, was_confirmed=True),
+    "nomination_declined": contracts.NominationDeclined(**_NOMINATION, was_confirmed=True),
 }
 """The contract instance each event email is sampled from."""
 

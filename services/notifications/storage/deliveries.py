@@ -9,7 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
-from services.notifications.domain.delivery import LEASE, Delivery, NewDelivery, StoredEmail
+from services.notifications.domain.delivery import LEASE, Delivery, DeliveryQuery, NewDelivery, StoredEmail
 from services.notifications.domain.digest import HeldNotice
 
 WAKEUP_CHANNEL = "notifications_deliveries"
@@ -107,26 +107,17 @@ async def count_by_status(pool: asyncpg.Pool) -> dict[str, int]:
     return {r["status"]: r["n"] for r in rows}
 
 
-async def list_deliveries(
-    pool: asyncpg.Pool,
-    *,
-    recipient: str | None,
-    event_id: UUID | None,
-    status: str | None,
-    limit: int,
-    before_id: int | None,
-) -> list[Delivery]:
-    """Newest first; `before_id` pages on."""
+async def list_deliveries(pool: asyncpg.Pool, query: DeliveryQuery) -> list[Delivery]:
     rows = await pool.fetch(
         f"SELECT {LISTED_COLUMNS} FROM deliveries"
         " WHERE ($1::text IS NULL OR lower(recipient) = lower($1)) AND ($2::uuid IS NULL OR event_id = $2)"
         " AND ($3::text IS NULL OR status = $3) AND ($5::bigint IS NULL OR id < $5)"
         " ORDER BY id DESC LIMIT $4",
-        recipient,
-        event_id,
-        status,
-        limit,
-        before_id,
+        query.recipient,
+        query.event_id,
+        query.status,
+        query.limit,
+        query.before_id,
     )
     return [_delivery(row) for row in rows]
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
-from services.notifications.domain.delivery import Delivery, StoredEmail
+from services.notifications.domain.delivery import Delivery, DeliveryQuery, StoredEmail
 from services.notifications.storage import deliveries
 from shared.dependencies import Dependencies
 from shared.refusals import NotFound, Refused
@@ -14,18 +12,8 @@ async def counts(deps: Dependencies) -> dict[str, int]:
     return await deliveries.count_by_status(deps.pool)
 
 
-async def page(
-    deps: Dependencies,
-    *,
-    recipient: str | None,
-    event_id: UUID | None,
-    status: str | None,
-    limit: int,
-    before_id: int | None,
-) -> list[Delivery]:
-    return await deliveries.list_deliveries(
-        deps.pool, recipient=recipient, event_id=event_id, status=status, limit=limit, before_id=before_id
-    )
+async def page(deps: Dependencies, query: DeliveryQuery) -> list[Delivery]:
+    return await deliveries.list_deliveries(deps.pool, query)
 
 
 async def detail(deps: Dependencies, delivery_id: int) -> StoredEmail:

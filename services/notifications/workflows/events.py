@@ -18,6 +18,9 @@ from shared.dependencies import Dependencies
 
 log = logging.getLogger(__name__)
 
+CONSUMER = "notifications"
+"""The consumer group, and the name of its ledger entries (processed_events.consumer)."""
+
 
 async def record_emails(deps: Dependencies, conn: asyncpg.Connection, event: Event[Any]) -> None:
     """Every email the event causes, one delivery row each; staff profiles are read only when staff are mailed."""
