@@ -10,16 +10,7 @@ from services.notifications.storage.deliveries import WAKEUP_CHANNEL
 from services.notifications.web import unsubscribe
 from services.notifications.workers import DeliveryWorker, DigestWorker
 from services.notifications.workflows.delivery import Sending
-from services.notifications.workflows.events import CONSUMER
-from shared.messaging.consumer import IdempotentConsumer
 from shared.runtime import Runtime, Service, main
-
-
-def subscribers(runtime: Runtime):
-    wakeup = runtime.wakeup(WAKEUP_CHANNEL)
-    handlers = consumers.handlers(runtime.dependencies)
-    consumer = IdempotentConsumer(CONSUMER, runtime.pool, handlers, runtime.dead_letters, after_commit=wakeup.poke)
-    return [(topic, consumer) for topic in consumers.TOPICS]
 
 
 def workers(runtime: Runtime):
@@ -34,7 +25,7 @@ SERVICE = Service(
     title="PACTESUR 2 notifications",
     migrations=Path(__file__).parent / "migrations",
     routers=[deliveries.router, unsubscribe.router],
-    consumers=subscribers,
+    consumers=consumers.build,
     workers=workers,
     metrics=delivery_metrics,
 )
