@@ -20,7 +20,7 @@ from fastapi.routing import APIRoute
 
 from deploy.local.processes import free_port
 from deploy.local.stack import SERVICES, ServiceProcess
-from services.notifications.recording import UNSUBSCRIBE_PURPOSE
+from services.notifications.domain.unsubscribe import UNSUBSCRIBE_PURPOSE
 from services.registration.domain.links import EDIT, SIGNUP
 from services.registration.domain.programme import SLUG
 from services.scheduling.domain.links import DECLINE_PURPOSE, INVITATION_ICS_PURPOSE

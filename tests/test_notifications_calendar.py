@@ -10,9 +10,9 @@ from uuid import uuid4
 
 import icalendar
 
-from services.notifications.mail import build_message
-from services.notifications.rendering import render
-from services.notifications.routes import plan
+from services.notifications.domain.routes import plan
+from services.notifications.mail.message import build_message
+from services.notifications.mail.rendering import render
 from shared.calendar import build_ics
 from shared.contracts import (
     Activity,
@@ -126,7 +126,7 @@ def test_invitation_ics_parses_with_uid_sequence_and_method():
     calendar = parse(build_ics(planned.calendar))
     [vevent] = calendar.walk("VEVENT")
     assert str(calendar["METHOD"]) == "REQUEST"
-    assert str(vevent["UID"]) == planned.context["invitation"]["ics_uid"] and int(vevent["SEQUENCE"]) == 3
+    assert str(vevent["UID"]) == planned.context["invitation"].ics_uid and int(vevent["SEQUENCE"]) == 3
     assert vevent.decoded("DTSTART") == STARTS and vevent.decoded("DTSTART").tzinfo is not None
     assert str(vevent["SUMMARY"]) == "Académie de police, Nice"
     assert "camille@lyon.example.eu" in str(vevent["ATTENDEE"]) and str(vevent["STATUS"]) == "CONFIRMED"
@@ -208,7 +208,7 @@ def test_message_has_calendar_alternative_and_ics_attachment():
 
 
 def test_staff_hear_of_waitlisted_and_cancelled_nominations():
-    from services.notifications.domain import Recipient
+    from services.notifications.domain.emails import Recipient
     from shared.contracts import NominationWaitlisted
 
     staff = (Recipient("a@efus.eu", "A", "en", is_staff=True),)

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import httpx
 import icalendar
@@ -23,9 +22,12 @@ from deploy.local.kafka import LocalKafka
 from deploy.local.processes import free_port
 from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import ServiceProcess, ServiceStack, StackConfig
-from services.notifications.digest import DigestWorker
+from services.notifications.storage.deliveries import WAKEUP_CHANNEL
+from services.notifications.workers import DigestWorker
 from shared.contracts import PersonErased, topics
 from shared.contracts.events import new_event
+from shared.dependencies import Dependencies
+from shared.messaging.publishing import Publisher
 from shared.messaging.wakeup import NotifyWakeup
 from shared.settings import load_settings
 from shared.storage.database import create_pool
@@ -302,9 +304,8 @@ async def test_staff_digest_collects_the_day_in_the_staff_language(notifications
     pool = await create_pool(settings.dsn, "notifications")
     try:
         tomorrow = datetime.now(UTC) + timedelta(days=1)
-        runtime = SimpleNamespace(settings=settings, pool=pool, clock=lambda: tomorrow)
-        runtime.wakeup = lambda channel: NotifyWakeup(settings.dsn, channel)  # this process has no worker to poke
-        worker = DigestWorker(runtime)
+        deps = Dependencies(pool, settings, lambda: tomorrow, uuid.uuid4, Publisher("notifications", uuid.uuid4))
+        worker = DigestWorker(deps, NotifyWakeup(settings.dsn, WAKEUP_CHANNEL))  # this process has no worker to poke
         assert await worker.compose_due() == 1
         assert await worker.compose_due() == 0
     finally:

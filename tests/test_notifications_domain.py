@@ -5,24 +5,25 @@ from uuid import uuid4
 
 import pytest
 
-from services.notifications.domain import (
+from services.notifications.domain.delivery import (
+    RetryPolicy,
+    SendPace,
+    is_transient_smtp_code,
+    lane_of,
+    next_attempt_at,
+)
+from services.notifications.domain.digest import digest_cutoff, digest_id
+from services.notifications.domain.emails import (
     FAILURE_NOTICE,
     PlannedEmail,
     Preferences,
     Recipient,
-    RetryPolicy,
-    SendPace,
-    digest_cutoff,
-    digest_id,
     disposition,
     failure_notices,
-    is_transient_smtp_code,
-    lane_of,
     message_id,
-    next_attempt_at,
 )
-from services.notifications.rendering import render
-from services.notifications.routes import STAFF_KINDS, plan
+from services.notifications.domain.routes import STAFF_KINDS, plan
+from services.notifications.mail.rendering import render
 from shared.i18n import fallback_chain
 from tests.test_events import submitted_event
 
@@ -65,15 +66,16 @@ def test_fallback_chain():
     assert fallback_chain("fr") == ["fr"]
 
 
-CONTEXT = dict(
-    city="Kordelió-Évosmos",
-    contact_name="Νίκος <b>",
-    call_title="PACTESUR 2",
-    application_id="A-1",
-    submitted_at=NOW,
-    closes_at=NOW + timedelta(days=30),
-    timezone="Europe/Athens",
-)
+CONTEXT = {
+    "payload": submitted_event(
+        city="Kordelió-Évosmos",
+        contact_name="Νίκος <b>",
+        call_title="PACTESUR 2",
+        submitted_at=NOW,
+        closes_at=NOW + timedelta(days=30),
+        timezone="Europe/Athens",
+    ).payload
+}
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from uuid import uuid4
 
 import pytest
 
-from services.notifications.domain import Recipient
-from services.notifications.rendering import render
-from services.notifications.routes import STAFF_KINDS, plan
+from services.notifications.domain.emails import Recipient
+from services.notifications.domain.routes import STAFF_KINDS, plan
+from services.notifications.mail.rendering import render
 from shared.contracts import (
     CitySignedUp,
     Contact,

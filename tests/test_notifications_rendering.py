@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from services.notifications.rendering import email_templates, render, render_page
-from services.notifications.samples import SAMPLES, sample_context
+from services.notifications.mail.rendering import email_templates, render
+from services.notifications.mail.samples import SAMPLES, sample_context
+from services.notifications.web.unsubscribe import render_page
 from tests.test_notifications_catalogues import EU_LANGUAGES
 
 LEFTOVER = re.compile(r"%\(\w+\)|\{\{|\{%|\}\}")
@@ -70,7 +71,7 @@ def test_unsubscribe_page_is_translated():
     ],
 )
 def test_decision_variants(decision, language, subject, body):
-    context = sample_context("decision_released") | {"decision": decision, "waitlist_position": 2}
+    context = sample_context("decision_released", decision=decision, waitlist_position=2)
     email = render("decision_released", language, context)
     assert subject in email.subject and body in email.text
 
@@ -78,7 +79,7 @@ def test_decision_variants(decision, language, subject, body):
 def test_decision_released_goes_to_the_application_contact_in_their_language():
     from uuid import uuid4
 
-    from services.notifications.routes import plan
+    from services.notifications.domain.routes import plan
     from shared.contracts import Contact, DecisionReleased
     from shared.contracts.events import new_event
     from tests.test_notifications_calendar import NOW

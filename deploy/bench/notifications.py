@@ -30,9 +30,9 @@ from deploy.local.postgres import LocalPostgres
 from deploy.local.processes import free_port
 from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import ServiceStack, StackConfig
-from services.notifications.mail import build_message
-from services.notifications.rendering import render
-from services.notifications.samples import sample_context
+from services.notifications.mail.message import build_message
+from services.notifications.mail.rendering import render
+from services.notifications.mail.samples import sample_context
 from shared.contracts import ApplicationSubmitted, person_id_for_email, topics
 from shared.contracts.events import new_event
 

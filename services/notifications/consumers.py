@@ -1,41 +1,39 @@
-"""Kafka subscribers of notifications: every routed event becomes rows in the delivery log;
-PersonErased removes the person's address and stored bodies from it."""
+"""Kafka subscribers of notifications: {payload class: handler} built from Dependencies (FastStream-free),
+in one idempotent consumer on the registration and scheduling topics. Every routed event becomes rows in
+the delivery log; PersonErased removes the person's address and stored bodies from it."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from functools import partial
+from typing import TYPE_CHECKING
 
-import asyncpg
-
-from services.notifications import storage
-from services.notifications.recording import Origin, record, staff_recipients
-from services.notifications.routes import ROUTES, plan
+from services.notifications.domain.routes import ROUTES
+from services.notifications.storage.deliveries import WAKEUP_CHANNEL
+from services.notifications.workflows import events
+from services.notifications.workflows.events import CONSUMER
 from shared.contracts import PersonErased, topics
-from shared.contracts.events import Event
-from shared.contracts.topics import Topic
+from shared.contracts.events import Payload
+from shared.dependencies import Dependencies
 from shared.messaging.consumer import IdempotentConsumer
-from shared.runtime import Runtime
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from shared.contracts.topics import Topic
+    from shared.messaging.consumer import Handler
+    from shared.runtime import Runtime
 
-CONSUMER = "notifications"
+TOPICS = (topics.REGISTRATION, topics.SCHEDULING)
+
+
+def handlers(deps: Dependencies) -> Mapping[type[Payload], Handler]:
+    record_emails = partial(events.record_emails, deps)
+    return {payload: record_emails for payload in ROUTES} | {PersonErased: events.erase_person}
 
 
 def build(runtime: Runtime) -> Sequence[tuple[Topic, IdempotentConsumer]]:
-    settings = runtime.settings
-
-    async def record_emails(conn: asyncpg.Connection, event: Event[Any]) -> None:
-        emails = plan(event, await staff_recipients(conn, settings))
-        origin = Origin(event.event_id, event.type, event.correlation_id, event.to_json().decode())
-        await record(conn, settings, origin, emails)
-
-    async def erase_person(conn: asyncpg.Connection, event: Event[PersonErased]) -> None:
-        erased = await storage.erase_person(conn, str(event.payload.email))
-        log.info("person erased from the delivery log", extra={"rows": erased})
-
-    handlers = {payload: record_emails for payload in ROUTES} | {PersonErased: erase_person}
-    wake_delivery = runtime.wakeup(storage.WAKEUP_CHANNEL).poke
-    consumer = IdempotentConsumer(CONSUMER, runtime.pool, handlers, runtime.dead_letters, after_commit=wake_delivery)
-    return [(topics.REGISTRATION, consumer), (topics.SCHEDULING, consumer)]
+    """Each committed event wakes this process's delivery worker."""
+    wake_delivery = runtime.wakeup(WAKEUP_CHANNEL).poke
+    consumer = IdempotentConsumer(
+        CONSUMER, runtime.pool, handlers(runtime.dependencies), runtime.dead_letters, after_commit=wake_delivery
+    )
+    return [(topic, consumer) for topic in TOPICS]

@@ -1,0 +1,1 @@
+"""JSON HTTP API of notifications for staff and ops (`deliveries`) and its gauge on /metrics (`metrics`)."""

@@ -1,0 +1,179 @@
+"""Staff/ops HTTP API of notifications: the delivery log, previews, resending, explanations,
+staff notification preferences. Authenticated with staff bearer tokens (shared.security.auth)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Annotated, Any, Literal
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, EmailStr, Field, field_validator
+
+from services.notifications.domain import emails
+from services.notifications.domain.delivery import Delivery, DeliveryQuery, Status
+from services.notifications.domain.routes import STAFF_KINDS
+from services.notifications.mail.rendering import email_templates, render
+from services.notifications.mail.samples import sample_context
+from services.notifications.workflows import deliveries, preferences
+from services.notifications.workflows.explain import explain
+from services.notifications.workflows.replay import replay_dead_letters
+from shared.contracts import EU_LANGUAGES
+from shared.dependencies import Dependencies
+from shared.refusals import NotFound, Refused
+from shared.runtime import Runtime, dependencies_of, runtime_of
+from shared.security.auth import StaffMember
+from shared.web.access import require_role
+from shared.web.openapi import detail_answer
+
+router = APIRouter(prefix="/api/v1", tags=["deliveries"])
+
+Deps = Annotated[Dependencies, Depends(dependencies_of)]
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+Reviewer = Annotated[StaffMember, Depends(require_role("reviewer"))]
+Admin = Annotated[StaffMember, Depends(require_role("admin"))]
+
+
+class DeliveryCounts(BaseModel):
+    """How many emails are in each state of the delivery log (no personal data)."""
+
+    counts: dict[str, int]
+
+
+class DeliveryPage(BaseModel):
+    deliveries: list[Delivery]
+    next_before_id: int | None = Field(description="pass as before_id for the next page")
+
+
+@dataclass(frozen=True)
+class DeliveryDetail(Delivery):
+    """One delivery with its bodies (the rest of the stored row stays internal)."""
+
+    body_text: str
+    body_html: str
+
+
+class Preview(BaseModel):
+    template: str
+    language: str = Field(description="the language actually used after the fallback chain")
+    subject: str
+    text: str
+    html: str
+
+
+class StaffProfile(BaseModel):
+    language: Literal[EU_LANGUAGES] = "en"  # type: ignore[valid-type]
+    timezone: str = "Europe/Brussels"
+    digest_kinds: list[str] = Field(default=[], description=f"kinds sent once a day instead of at once: {STAFF_KINDS}")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA timezone, e.g. Europe/Brussels") from None
+        return value
+
+    @field_validator("digest_kinds")
+    @classmethod
+    def _kinds(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(STAFF_KINDS))
+        if unknown:
+            raise ValueError(f"unknown kinds {unknown}; choose among {list(STAFF_KINDS)}")
+        return sorted(set(value))
+
+
+@router.get("/deliveries/counts", response_model=DeliveryCounts)
+async def delivery_counts(deps: Deps, staff: Reviewer) -> DeliveryCounts:
+    """Deliveries per status (monitoring without a token: notifications_deliveries on /metrics)."""
+    return DeliveryCounts(counts=await deliveries.counts(deps))
+
+
+@router.get("/deliveries", response_model=DeliveryPage)
+async def list_deliveries(
+    deps: Deps,
+    staff: Reviewer,
+    recipient: EmailStr | None = None,
+    event_id: UUID | None = None,
+    status: Status | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: int | None = None,
+) -> DeliveryPage:
+    query = DeliveryQuery(recipient=recipient, event_id=event_id, status=status, limit=limit, before_id=before_id)
+    found = await deliveries.page(deps, query)
+    return DeliveryPage(deliveries=found, next_before_id=found[-1].id if len(found) == limit else None)
+
+
+@router.get(
+    "/deliveries/{delivery_id}", response_model=DeliveryDetail, responses={404: detail_answer("No such delivery")}
+)
+async def get_delivery(delivery_id: int, deps: Deps, staff: Reviewer) -> DeliveryDetail:
+    try:
+        email = await deliveries.detail(deps, delivery_id)
+    except NotFound:
+        raise HTTPException(404, "No such delivery.") from None
+    return DeliveryDetail(**{f.name: getattr(email, f.name) for f in fields(DeliveryDetail)})
+
+
+@router.post(
+    "/deliveries/{delivery_id}/resend",
+    response_model=Delivery,
+    responses={409: detail_answer("No such delivery, being sent right now, or erased")},
+)
+async def resend(delivery_id: int, deps: Deps, staff: Admin) -> Delivery:
+    """Send the same email again (same Message-ID), e.g. after the recipient's mailbox was fixed."""
+    try:
+        resent = await deliveries.resend(deps, delivery_id)
+    except Refused as refusal:
+        raise HTTPException(409, str(refusal)) from None
+    return resent
+
+
+@router.get("/templates", response_model=list[str])
+async def templates(staff: Reviewer) -> list[str]:
+    return email_templates()
+
+
+@router.get("/templates/{template}/preview", response_model=Preview, responses={404: detail_answer("No such template")})
+async def preview(
+    template: str, staff: Reviewer, language: Annotated[str, Query(pattern=r"^[a-zA-Z]{2}([-_][a-zA-Z]{2})?$")] = "en"
+) -> Preview:
+    """Render any template in any language with sample data (with an example unsubscribe link)."""
+    if template not in email_templates():
+        raise HTTPException(404, f"Unknown template; known: {', '.join(email_templates())}.")
+    email = render(template, language, sample_context(template), unsubscribe_url="https://example.org/unsubscribe")
+    return Preview(template=template, language=email.language, subject=email.subject, text=email.text, html=email.html)
+
+
+@router.get("/explain")
+async def explain_delivery(
+    deps: Deps, staff: Reviewer, recipient: EmailStr, event_id: UUID | None = None
+) -> dict[str, Any]:
+    """Why did `recipient` (not) get the emails of `event_id` (or their latest emails)?"""
+    return await explain(deps, recipient, event_id)
+
+
+class Replay(BaseModel):
+    republished: int = Field(description="poison or failed messages produced again to their source topic")
+    resent: int = Field(description="finally failed emails made due again")
+    skipped: int
+
+
+@router.post("/dead-letters/replay", response_model=Replay)
+async def replay(runtime: RuntimeDep, staff: Admin) -> Replay:
+    """Give everything notifications dead-lettered (since the last replay) another go."""
+    report = await replay_dead_letters(runtime.dependencies, runtime.producer)
+    return Replay(republished=report.republished, resent=report.resent, skipped=report.skipped)
+
+
+@router.put("/staff-profiles/{email}", response_model=StaffProfile)
+async def save_staff_profile(email: EmailStr, profile: StaffProfile, deps: Deps, staff: Admin) -> StaffProfile:
+    """A staff member's language, timezone and which workflow notices go into the daily digest."""
+    saved = emails.StaffProfile(email, profile.language, profile.timezone, tuple(profile.digest_kinds))
+    try:
+        await preferences.save_staff_profile(deps, saved)
+    except Refused as refusal:
+        raise HTTPException(422, [{"loc": ["path", "email"], "msg": str(refusal), "type": "value_error"}]) from None
+    return profile

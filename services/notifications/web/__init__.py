@@ -1,0 +1,1 @@
+"""Pages of notifications for recipients: the unsubscribe page (`unsubscribe`, `templates/`)."""

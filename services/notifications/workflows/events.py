@@ -1,0 +1,35 @@
+"""The consumer's use cases, each inside the transaction the idempotent consumer opened (`conn`):
+an event's emails written to the delivery log; a person's address and bodies erased from it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import asyncpg
+
+from services.notifications.domain.emails import NO_STAFF
+from services.notifications.domain.routes import mails_staff, plan
+from services.notifications.storage import erasure
+from services.notifications.workflows.recording import Origin, read_staff, record
+from shared.contracts import PersonErased
+from shared.contracts.events import Event
+from shared.dependencies import Dependencies
+
+log = logging.getLogger(__name__)
+
+CONSUMER = "notifications"
+"""The consumer group, and the name of its ledger entries (processed_events.consumer)."""
+
+
+async def record_emails(deps: Dependencies, conn: asyncpg.Connection, event: Event[Any]) -> None:
+    """Every email the event causes, one delivery row each; staff profiles are read only when staff are mailed."""
+    staff = await read_staff(conn, deps.settings) if mails_staff(event.payload) else NO_STAFF
+    emails = plan(event, staff.members)
+    origin = Origin(event.event_id, event.type, event.correlation_id, event.to_json().decode())
+    await record(conn, deps.settings, origin, emails, staff)
+
+
+async def erase_person(conn: asyncpg.Connection, event: Event[PersonErased]) -> None:
+    erased = await erasure.erase_person(conn, str(event.payload.email))
+    log.info("person erased from the delivery log", extra={"rows": erased})
