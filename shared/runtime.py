@@ -34,7 +34,7 @@ from shared.background import keep_running
 from shared.contracts.topics import Topic
 from shared.dependencies import Dependencies
 from shared.logs import configure_logging
-from shared.messaging.consumer import IdempotentConsumer, subscribe
+from shared.messaging.consumer import Consumption, IdempotentConsumer, subscribe
 from shared.messaging.kafka import DeadLetters, create_producer, ensure_topics, kafka_reachable
 from shared.messaging.outbox import OutboxRelay
 from shared.messaging.publishing import Publisher
@@ -79,13 +79,21 @@ class Runtime:
     @property
     def dependencies(self) -> Dependencies:
         """What the service's workflows are given (they never see the Runtime itself)."""
-        return Dependencies(
-            pool=self.pool,
-            settings=self.settings,
-            clock=self.clock,
-            new_id=self.new_id,
-            publisher=Publisher(self.service.name, self.new_id),
+        return dependencies_of_service(self.service, self.pool, self.settings, self.clock, self.new_id)
+
+    def consumers(self) -> list[tuple[Topic, IdempotentConsumer]]:
+        """The service's consumer group, built from its `Consumption`, once per topic it reads."""
+        consumes = self.service.consumes
+        if consumes is None:
+            return []
+        consumer = IdempotentConsumer(
+            consumes.group,
+            self.pool,
+            consumes.handlers(self.dependencies),
+            self.dead_letters,
+            after_commit=self.wakeup(consumes.wakes).poke if consumes.wakes else lambda: None,
         )
+        return [(topic, consumer) for topic in consumes.topics]
 
     def wakeup(self, channel: str) -> NotifyWakeup:
         """The process's one wakeup of `channel`: a worker waits on it, the code that gives it work
@@ -100,9 +108,11 @@ class Service:
     name: str
     migrations: Path
     routers: Sequence[APIRouter] = ()
-    consumers: Callable[[Runtime], Sequence[tuple[Topic, IdempotentConsumer]]] = lambda runtime: ()
+    consumes: Consumption | None = None
     workers: Callable[[Runtime], Sequence[Callable[[], Awaitable[None]]]] = lambda runtime: ()
-    commands: dict[str, Callable[[Settings, list[str]], Awaitable[object]]] = field(default_factory=dict)
+    """The background loops, named by their function (the crash counter's `loop` label)."""
+    commands: dict[str, Callable[[Dependencies, list[str]], Awaitable[object]]] = field(default_factory=dict)
+    """Extra `python -m services.<name> <command> [args]`, run with the schema current."""
     title: str = ""
     middleware: Sequence[Callable[[FastAPI, Settings], None]] = ()
     """Each installs an ASGI middleware on the app (e.g. shared.web.http_limits.PublicLimits)."""
@@ -124,6 +134,19 @@ def create_app(service: Service, settings: Settings) -> FastAPI:
         install(app, settings)
     document_answers(app, common_answers)
     return app
+
+
+def dependencies_of_service(
+    service: Service,
+    pool: asyncpg.Pool,
+    settings: Settings,
+    clock: Callable[[], datetime] = utc_now,
+    new_id: Callable[[], uuid.UUID] = uuid.uuid4,
+) -> Dependencies:
+    """The one place Dependencies are made: for a running process and for a command alike."""
+    return Dependencies(
+        pool=pool, settings=settings, clock=clock, new_id=new_id, publisher=Publisher(service.name, new_id)
+    )
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -158,7 +181,7 @@ def _lifespan(service: Service, settings: Settings) -> Callable[[FastAPI], Async
             metrics=metrics,
         )
         app.state.runtime = runtime
-        consumed = service.consumers(runtime)
+        consumed = runtime.consumers()
         for topic, consumer in consumed:
             consumer.after_outbox_write = runtime.relay.wake
             subscribe(broker, topic, consumer)
@@ -240,10 +263,14 @@ async def _shutdown(runtime: Runtime, tasks: list[asyncio.Task]) -> None:
     log.info("service stopped")
 
 
-async def _migrate_then(service: Service, settings: Settings, command: Awaitable[object]) -> None:
-    """Extra commands (e.g. seed) may rely on the schema being current."""
+async def _run_command(service: Service, settings: Settings, name: str, args: list[str]) -> None:
+    """Extra commands (e.g. seed) run with the schema current and the workflows' Dependencies."""
     await apply_migrations(settings.dsn, service.name, service.migrations)
-    await command
+    pool = await create_pool(settings.dsn, service.name, max_size=2)
+    try:
+        await service.commands[name](dependencies_of_service(service, pool, settings), args)
+    finally:
+        await pool.close()
 
 
 def main(service: Service, argv: Sequence[str] | None = None) -> None:
@@ -258,7 +285,7 @@ def main(service: Service, argv: Sequence[str] | None = None) -> None:
         applied = asyncio.run(apply_migrations(settings.dsn, service.name, service.migrations))
         print(f"{service.name}: {len(applied)} migration(s) applied")
     elif command in service.commands:
-        asyncio.run(_migrate_then(service, settings, service.commands[command](settings, args[1:])))
+        asyncio.run(_run_command(service, settings, command, args[1:]))
     else:
         known = ", ".join(["serve", "migrate", *service.commands])
         raise SystemExit(f"unknown command {command!r}; expected one of: {known}")

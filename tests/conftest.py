@@ -27,7 +27,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
 from deploy.local.kafka import LocalKafka
-from deploy.local.postgres import LocalPostgres
+from deploy.local.postgres import LocalPostgres, create_database
 from deploy.local.processes import free_port
 from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import SERVICES, ServiceStack, StackConfig
@@ -112,19 +112,6 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink.start()
     yield sink
     sink.stop()
-
-
-async def create_database(server_url: str, prefix: str = "test") -> str:
-    """A new empty database on the server; returns its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    base, _, _ = server_url.rpartition("/")
-    query = server_url.partition("?")[2]
-    return f"{base}/{name}" + (f"?{query}" if query else "")
 
 
 @pytest.fixture

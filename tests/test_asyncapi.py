@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+from unittest.mock import MagicMock
+
+import httpx
+import pytest
+
 from shared.contracts import CONTRACTS, ApplicationSubmitted, ApplicationWithdrawn, CitySignedUp, topics
 from shared.messaging.consumer import IdempotentConsumer
 from shared.web.asyncapi import documentation_broker, handled_in_document, specification
@@ -34,3 +40,35 @@ def test_the_published_side_lists_every_contract_of_the_owned_topic():
         if contract.TOPIC == topics.REGISTRATION.name:
             assert f":{event_type}.v{version}:" in published
     assert topics.DEAD_LETTER.name in " ".join(document["channels"])
+
+
+SERVICES = ("registration", "scheduling", "notifications")
+
+
+def consumes_of(service: str):
+    return importlib.import_module(f"services.{service}.__main__").SERVICE.consumes
+
+
+def handled_types(consumes) -> set[str]:
+    """The payload classes the service's consumer dispatches, by TYPE (building the handlers calls nothing)."""
+    return {contract.TYPE for contract in consumes.handlers(MagicMock(name="dependencies"))}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_each_served_document_lists_what_the_service_consumer_dispatches(stack, service):
+    async with httpx.AsyncClient(base_url=stack[service].url, timeout=10) as client:
+        document = (await client.get("/asyncapi.json")).json()
+    consumes = consumes_of(service)
+    if consumes is None:
+        assert not any(op["action"] == "receive" for op in document["operations"].values())
+        return
+    for topic in consumes.topics:
+        assert handled_in_document(document, topic.name, consumes.group) == handled_types(consumes), topic.name
+
+
+def test_notifications_consumes_every_event_it_mails_about_on_both_topics():
+    consumes = consumes_of("notifications")
+    assert {t.name for t in consumes.topics} == {topics.REGISTRATION.name, topics.SCHEDULING.name}
+    assert {"ApplicationSubmitted", "DecisionReleased", "NominationConfirmed", "PersonErased"} <= handled_types(
+        consumes
+    )

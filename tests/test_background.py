@@ -42,3 +42,29 @@ async def test_a_loop_that_returns_is_started_again():
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert len(runs) == 3
+
+
+async def test_rounds_follow_each_other_while_full_and_a_failed_round_waits():
+    from shared.background import in_rounds
+
+    done_per_round = iter([10, 10, 3, RuntimeError("database down"), 0])
+    waits, rounds, finished = [], [], asyncio.Event()
+
+    async def one_round() -> int:
+        rounds.append(1)
+        outcome = next(done_per_round, None)
+        if outcome is None:
+            finished.set()
+            await asyncio.Event().wait()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def wait() -> None:
+        waits.append(len(rounds))
+
+    task = asyncio.create_task(in_rounds("test", one_round, wait=wait, batch=10))
+    await asyncio.wait_for(finished.wait(), 5)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert waits == [3, 4, 5], "no wait after a full batch; a wait after a partial one, a failure, an empty one"

@@ -12,7 +12,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
-from unittest.mock import MagicMock
 
 import httpx
 import pytest
@@ -31,12 +30,12 @@ LABELLED_JSON = (("content-type", b"application/json"),)
 
 
 def consumers_by_topic() -> dict[str, set[str]]:
-    """Topic name -> the consumer groups reading it, from each service's wiring (`SERVICE.consumers`)."""
-    runtime = MagicMock(name="runtime")  # the wiring only builds the consumers; nothing is called on it yet
+    """Topic name -> the consumer groups reading it, from each service's wiring (`SERVICE.consumes`)."""
     found: dict[str, set[str]] = defaultdict(set)
     for service in SERVICES:
-        for topic, consumer in importlib.import_module(f"services.{service}.__main__").SERVICE.consumers(runtime):
-            found[topic.name].add(consumer.name)
+        consumes = importlib.import_module(f"services.{service}.__main__").SERVICE.consumes
+        for topic in consumes.topics if consumes else ():
+            found[topic.name].add(consumes.group)
     return dict(found)
 
 

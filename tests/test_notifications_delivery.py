@@ -23,7 +23,7 @@ from deploy.local.processes import free_port
 from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import ServiceProcess, ServiceStack, StackConfig
 from services.notifications.storage.deliveries import WAKEUP_CHANNEL
-from services.notifications.workers import DigestWorker
+from services.notifications.workflows.digest import compose_due
 from shared.contracts import PersonErased, topics
 from shared.contracts.events import new_event
 from shared.dependencies import Dependencies
@@ -305,9 +305,9 @@ async def test_staff_digest_collects_the_day_in_the_staff_language(notifications
     try:
         tomorrow = datetime.now(UTC) + timedelta(days=1)
         deps = Dependencies(pool, settings, lambda: tomorrow, uuid.uuid4, Publisher("notifications", uuid.uuid4))
-        worker = DigestWorker(deps, NotifyWakeup(settings.dsn, WAKEUP_CHANNEL))  # this process has no worker to poke
-        assert await worker.compose_due() == 1
-        assert await worker.compose_due() == 0
+        wake_delivery = NotifyWakeup(settings.dsn, WAKEUP_CHANNEL).poke  # this process has no worker to poke
+        assert await compose_due(deps, wake_delivery) == 1
+        assert await compose_due(deps, wake_delivery) == 0
     finally:
         await pool.close()
     [digest] = await notifications.sink.wait_for(lambda m: staff in m.rcpt_tos and "Tageszusammenfassung" in m.subject)

@@ -81,6 +81,18 @@ def test_place_offered_gives_the_signup_link_and_its_deadline():
     assert "(Europe/Warsaw)" in out.text and "Lyon" not in out.text
 
 
+def reminder(inv, *, days_before: int) -> ReminderDue:
+    return ReminderDue(
+        activity=activity(),
+        invitation=inv,
+        focal_point=focal_point(),
+        occurred_at=NOW,
+        reminder_id=uuid4(),
+        days_before=days_before,
+        due_at=NOW,
+    )
+
+
 @pytest.mark.parametrize(
     ("days", "language", "expected"),
     [
@@ -94,15 +106,7 @@ def test_place_offered_gives_the_signup_link_and_its_deadline():
 )
 def test_reminder_in_the_participants_language_and_timezone(days, language, expected):
     inv = invitation("camille@lyon.example.eu", language=language)
-    payload = ReminderDue(
-        activity=activity(),
-        invitation=inv,
-        focal_point=focal_point(),
-        occurred_at=NOW,
-        reminder_id=uuid4(),
-        days_before=days,
-        due_at=NOW,
-    )
+    payload = reminder(inv, days_before=days)
     [email] = plan(event(payload), STAFF)
     assert (email.template, email.recipient.email, email.essential) == (
         "activity_reminder",
@@ -119,15 +123,7 @@ def test_reminder_in_the_participants_language_and_timezone(days, language, expe
 def test_reminder_dates_are_in_the_participants_own_timezone():
     inv = invitation("camille@lyon.example.eu", language="en")
     inv = inv.model_copy(update={"participant": inv.participant.model_copy(update={"timezone": "Europe/Helsinki"})})
-    payload = ReminderDue(
-        activity=activity(),
-        invitation=inv,
-        focal_point=focal_point(),
-        occurred_at=NOW,
-        reminder_id=uuid4(),
-        days_before=3,
-        due_at=NOW,
-    )
+    payload = reminder(inv, days_before=3)
     [email] = plan(event(payload), STAFF)
     text = rendered(email).text
     assert "May 10, 2027, 10:00" in text and "(Europe/Helsinki)" in text and "(Europe/Paris)" not in text  # 07:00 UTC

@@ -22,11 +22,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosmtplib
-import asyncpg
 from aiokafka import AIOKafkaProducer
 
 from deploy.local.kafka import LocalKafka
-from deploy.local.postgres import LocalPostgres
+from deploy.local.postgres import LocalPostgres, create_database
 from deploy.local.processes import free_port
 from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import ServiceStack, StackConfig
@@ -114,16 +113,6 @@ async def pipeline(bootstrap: str, sink: SmtpSink, messages: int, timeout: float
     return len(arrived) / (last - started), len(arrived), duplicates
 
 
-async def create_database(server_url: str) -> str:
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return f"{server_url.rpartition('/')[0]}/{name}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--emails", type=int, default=2000)
@@ -140,7 +129,7 @@ def main() -> None:
             kafka.start()
             sink.start()
             config = StackConfig(
-                database_url=asyncio.run(create_database(postgres.url)),
+                database_url=asyncio.run(create_database(postgres.url, "bench")),
                 kafka_bootstrap_servers=kafka.bootstrap_servers,
                 smtp_host="127.0.0.1",
                 smtp_port=sink.port,

@@ -15,7 +15,10 @@ import signal
 import stat
 import subprocess
 import time
+import uuid
 from pathlib import Path
+
+import asyncpg
 
 from deploy.local.processes import LocalServer, free_port, read_log_tail, start_child
 
@@ -195,3 +198,16 @@ def grant_traversal(path: Path) -> None:
         wanted = mode | stat.S_IXGRP | stat.S_IXOTH | (stat.S_IRGRP | stat.S_IROTH if directory == target else 0)
         if wanted != mode:
             directory.chmod(wanted)
+
+
+async def create_database(server_url: str, prefix: str = "test") -> str:
+    """A new empty database on the server; returns its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base, _, _ = server_url.rpartition("/")
+    query = server_url.partition("?")[2]
+    return f"{base}/{name}" + (f"?{query}" if query else "")

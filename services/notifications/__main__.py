@@ -1,23 +1,23 @@
 """Wiring of the notifications service: `python -m services.notifications [serve|migrate]`."""
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from services.notifications import consumers
+from services.notifications import consumers, workers
 from services.notifications.api import deliveries
 from services.notifications.api.metrics import delivery_metrics
 from services.notifications.mail.smtp import SmtpSender
 from services.notifications.storage.deliveries import WAKEUP_CHANNEL
 from services.notifications.web import unsubscribe
-from services.notifications.workers import DeliveryWorker, DigestWorker
 from services.notifications.workflows.delivery import Sending
 from shared.runtime import Runtime, Service, main
 
 
-def workers(runtime: Runtime):
+def background_loops(runtime: Runtime) -> list[Callable[[], Awaitable[None]]]:
     settings, wakeup = runtime.settings, runtime.wakeup(WAKEUP_CHANNEL)
     senders = [SmtpSender(settings) for _ in range(settings.notifications_smtp_connections)]
     sending = Sending.configured(settings, senders, runtime.dead_letters, wakeup.poke)
-    return [DeliveryWorker(runtime.dependencies, sending, wakeup).run, DigestWorker(runtime.dependencies, wakeup).run]
+    return workers.build(runtime.dependencies, sending, wakeup)
 
 
 SERVICE = Service(
@@ -25,8 +25,8 @@ SERVICE = Service(
     title="PACTESUR 2 notifications",
     migrations=Path(__file__).parent / "migrations",
     routers=[deliveries.router, unsubscribe.router],
-    consumers=consumers.build,
-    workers=workers,
+    consumes=consumers.CONSUMES,
+    workers=background_loops,
     metrics=delivery_metrics,
 )
 

@@ -1,12 +1,11 @@
-"""Kafka subscribers of notifications: {payload class: handler} built from Dependencies (FastStream-free),
-in one idempotent consumer on the registration and scheduling topics. Every routed event becomes rows in
-the delivery log; PersonErased removes the person's address and stored bodies from it."""
+"""What notifications consumes: registration's and scheduling's events, each payload class with its
+handler (workflows.events), all run by one idempotent consumer group. Every routed event becomes rows
+in the delivery log; PersonErased removes the person's address and stored bodies from it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import partial
-from typing import TYPE_CHECKING
 
 from services.notifications.domain.routes import ROUTES
 from services.notifications.storage.deliveries import WAKEUP_CHANNEL
@@ -15,12 +14,7 @@ from services.notifications.workflows.events import CONSUMER
 from shared.contracts import PersonErased, topics
 from shared.contracts.events import Payload
 from shared.dependencies import Dependencies
-from shared.messaging.consumer import IdempotentConsumer
-
-if TYPE_CHECKING:
-    from shared.contracts.topics import Topic
-    from shared.messaging.consumer import Handler
-    from shared.runtime import Runtime
+from shared.messaging.consumer import Consumption, Handler
 
 TOPICS = (topics.REGISTRATION, topics.SCHEDULING)
 
@@ -30,10 +24,5 @@ def handlers(deps: Dependencies) -> Mapping[type[Payload], Handler]:
     return {payload: record_emails for payload in ROUTES} | {PersonErased: events.erase_person}
 
 
-def build(runtime: Runtime) -> Sequence[tuple[Topic, IdempotentConsumer]]:
-    """Each committed event wakes this process's delivery worker."""
-    wake_delivery = runtime.wakeup(WAKEUP_CHANNEL).poke
-    consumer = IdempotentConsumer(
-        CONSUMER, runtime.pool, handlers(runtime.dependencies), runtime.dead_letters, after_commit=wake_delivery
-    )
-    return [(topic, consumer) for topic in TOPICS]
+CONSUMES = Consumption(group=CONSUMER, topics=TOPICS, handlers=handlers, wakes=WAKEUP_CHANNEL)
+"""Each committed event wakes this process's delivery loop."""

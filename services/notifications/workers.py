@@ -1,62 +1,48 @@
-"""The background loops of notifications (thin: each round is a workflow): the delivery worker sends
-what is due and waits on its wakeup; the digest worker composes the staff digests once a minute."""
+"""Notifications' background loops (thin: each round is a workflow): the delivery loop sends what is
+due and otherwise waits on its wakeup; the digest loop composes the staff digests once a minute."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
 
 from services.notifications.workflows.delivery import BATCH, Sending, deliver_due
 from services.notifications.workflows.digest import compose_due
+from shared.background import in_rounds
 from shared.dependencies import Dependencies
 from shared.messaging.wakeup import NotifyWakeup
 from shared.storage.database import DATABASE_ERRORS
 
-log = logging.getLogger(__name__)
-
 POLL_INTERVAL = 1.0
 DIGEST_INTERVAL = 60.0
+PAUSE_AFTER_DATABASE_ERROR = 1.0
 
 
-class DeliveryWorker:
-    def __init__(self, deps: Dependencies, sending: Sending, wakeup: NotifyWakeup) -> None:
-        self.deps = deps
-        self.sending = sending
-        self._wakeup = wakeup
+def build(deps: Dependencies, sending: Sending, wakeup: NotifyWakeup) -> list[Callable[[], Awaitable[None]]]:
+    """`wakeup` is the process's delivery wakeup: the consumer pokes it after each committed event."""
 
-    async def run(self) -> None:
+    async def deliver_emails() -> None:
         try:
-            while True:
-                try:
-                    handled = await self.deliver_due()
-                except DATABASE_ERRORS as error:
-                    log.warning("delivery round failed", extra={"error": repr(error)})
-                    handled = 0
-                    await asyncio.sleep(1.0)
-                if handled < BATCH:
-                    await self._wakeup.wait(POLL_INTERVAL)
+            await in_rounds(
+                "deliver_emails",
+                partial(deliver_due, deps, sending),
+                wait=partial(wakeup.wait, POLL_INTERVAL),
+                batch=BATCH,
+                expected=DATABASE_ERRORS,
+                pause_after_failure=PAUSE_AFTER_DATABASE_ERROR,
+            )
         finally:
-            await self._wakeup.close()
-            for sender in self.sending.senders:
+            await wakeup.close()
+            for sender in sending.senders:
                 await sender.close()
 
-    async def deliver_due(self) -> int:
-        return await deliver_due(self.deps, self.sending)
+    async def compose_digests() -> None:
+        await in_rounds(
+            "compose_digests",
+            partial(compose_due, deps, wakeup.poke),
+            wait=partial(asyncio.sleep, DIGEST_INTERVAL),
+            expected=DATABASE_ERRORS,
+        )
 
-
-class DigestWorker:
-    def __init__(self, deps: Dependencies, delivery_wakeup: NotifyWakeup) -> None:
-        self.deps = deps
-        self._delivery_wakeup = delivery_wakeup
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.compose_due()
-            except DATABASE_ERRORS as error:
-                log.warning("digest round failed", extra={"error": repr(error)})
-            await asyncio.sleep(DIGEST_INTERVAL)
-
-    async def compose_due(self) -> int:
-        """Write the digests due now; returns how many."""
-        return await compose_due(self.deps, self._delivery_wakeup.poke)
+    return [deliver_emails, compose_digests]

@@ -2,7 +2,6 @@
 
 import argparse
 from pathlib import Path
-from uuid import uuid4
 
 from fastapi import FastAPI
 
@@ -14,10 +13,8 @@ from services.registration.web import public as public_pages
 from services.registration.web import staff as staff_pages
 from services.registration.workflows.seeding import seed
 from shared.dependencies import Dependencies
-from shared.messaging.publishing import Publisher
-from shared.runtime import Service, main, utc_now
+from shared.runtime import Service, main
 from shared.settings import Settings
-from shared.storage.database import create_pool
 from shared.web.http_limits import LIMIT_ANSWERS, PublicLimits
 from shared.web.openapi import document_answers
 
@@ -42,18 +39,13 @@ def install_limits(app: FastAPI, settings: Settings) -> None:
     document_answers(app, lambda method, path, operation: LIMIT_ANSWERS if is_public_write(method, path) else {})
 
 
-async def seed_command(settings: Settings, args: list[str]) -> None:
+async def seed_command(deps: Dependencies, args: list[str]) -> None:
     """`seed [--days N] [--reset]`: the real call and the consortium (workflows/seeding.py)."""
     parser = argparse.ArgumentParser(prog="python -m services.registration seed")
     parser.add_argument("--days", type=int, default=60, help="how long the demo call stays open (default 60)")
     parser.add_argument("--reset", action="store_true", help="re-open an existing call from today")
     options = parser.parse_args(args)
-    pool = await create_pool(settings.dsn, NAME, max_size=1)
-    try:
-        deps = Dependencies(pool, settings, utc_now, uuid4, Publisher(NAME, uuid4))
-        seeded = await seed(deps, options.days, options.reset)
-    finally:
-        await pool.close()
+    seeded = await seed(deps, options.days, options.reset)
     added = seeded.members_added
     print(f"consortium: {len(added)} member(s) added" + (f" ({', '.join(added)})" if added else ""))
     call = seeded.call
@@ -68,8 +60,8 @@ SERVICE = Service(
     title="PACTESUR 2 registration",
     migrations=MIGRATIONS,
     routers=[applicant_api.router, staff_api.router, city_api.router, public_pages.router, staff_pages.router],
-    consumers=lambda runtime: consumers.build(runtime.dependencies),
-    workers=lambda runtime: workers.workers(runtime.dependencies),
+    consumes=consumers.CONSUMES,
+    workers=lambda runtime: workers.build(runtime.dependencies),
     commands={"seed": seed_command},
     middleware=[install_limits],
 )

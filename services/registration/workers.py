@@ -1,15 +1,17 @@
-"""Registration's background loop: on a timer, announce the calls that closed and erase the personal
+"""Registration's background loop: every minute, announce the calls that closed and erase the personal
 data whose retention period is over (workflows/calls.py, workflows/privacy.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 
 from services.registration.workflows.calls import announce_closed_calls
 from services.registration.workflows.privacy import erase_expired
+from shared.background import in_rounds
 from shared.dependencies import Dependencies
 
 log = logging.getLogger(__name__)
@@ -17,22 +19,17 @@ log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 60.0
 
 
-async def run_once(deps: Dependencies) -> tuple[int, int]:
-    """One pass at the clock of `deps`: (calls announced closed, applications erased)."""
+async def periodic_round(deps: Dependencies) -> int:
+    """One pass at the clock of `deps`; returns calls announced closed + applications erased."""
     closed = await announce_closed_calls(deps)
     erased = await erase_expired(deps, timedelta(days=deps.settings.rejected_retention_days))
     if closed or erased:
         log.info("periodic jobs", extra={"calls_closed": closed, "applications_erased": erased})
-    return closed, erased
+    return closed + erased
 
 
-def workers(deps: Dependencies) -> Sequence[Callable[[], Awaitable[None]]]:
+def build(deps: Dependencies) -> list[Callable[[], Awaitable[None]]]:
     async def periodic_jobs() -> None:
-        while True:
-            try:
-                await run_once(deps)
-            except Exception as error:  # a failed pass is retried at the next tick
-                log.warning("periodic jobs failed", extra={"error": repr(error)})
-            await asyncio.sleep(INTERVAL_SECONDS)
+        await in_rounds("periodic_jobs", partial(periodic_round, deps), wait=partial(asyncio.sleep, INTERVAL_SECONDS))
 
     return [periodic_jobs]

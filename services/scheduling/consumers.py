@@ -3,25 +3,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from functools import partial
-from typing import Any
-
-import asyncpg
 
 from services.scheduling.workflows import cities
 from shared.contracts import ApplicationSubmitted, CitySignedUp, ContactChanged, PersonErased, topics
-from shared.contracts.events import Event, Payload
+from shared.contracts.events import Payload
 from shared.dependencies import Dependencies
+from shared.messaging.consumer import Consumption, Handler
 
 CONSUMER = "scheduling"
-TOPIC = topics.REGISTRATION
+TOPICS = (topics.REGISTRATION,)
 
 
-def handlers(deps: Dependencies) -> Mapping[type[Payload], Callable[[asyncpg.Connection, Event[Any]], Awaitable[None]]]:
+def handlers(deps: Dependencies) -> Mapping[type[Payload], Handler]:
     return {
         ApplicationSubmitted: cities.application_submitted,
         CitySignedUp: cities.city_changed,
         ContactChanged: cities.city_changed,
         PersonErased: partial(cities.person_erased, deps),
     }
+
+
+CONSUMES = Consumption(group=CONSUMER, topics=TOPICS, handlers=handlers)

@@ -38,6 +38,7 @@ from faststream.message import StreamMessage
 from shared.contracts.events import Event, EventRejected, Payload
 from shared.contracts.registry import parse_event
 from shared.contracts.topics import Topic
+from shared.dependencies import Dependencies
 from shared.logs import correlation_id
 from shared.messaging.kafka import DeadLetters
 from shared.messaging.outbox import collecting_writes
@@ -51,6 +52,19 @@ MAX_ATTEMPTS = 5
 MAX_BATCH = 200
 BATCH_WAIT_MS = 200
 """How long the broker is asked to wait for a batch when none is ready (a ready one returns at once)."""
+
+
+@dataclass(frozen=True)
+class Consumption:
+    """What a service consumes, declared in its consumers.py: one consumer group on `topics`, each
+    payload class dispatched to its handler. The runtime builds the IdempotentConsumer from it, and
+    the AsyncAPI document lists the same handled classes."""
+
+    group: str
+    topics: tuple[Topic, ...]
+    handlers: Callable[[Dependencies], Mapping[type[Payload], Handler]]
+    wakes: str | None = None
+    """A wakeup channel poked after every committed event (a worker of this process has work)."""
 
 
 @dataclass

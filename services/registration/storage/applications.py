@@ -50,6 +50,12 @@ def _application(row: asyncpg.Record) -> Application:
     )
 
 
+def _form_columns(form: ApplicationForm) -> tuple[object, ...]:
+    """The values of the columns the form fills besides `answers`, in the order both statements list them:
+    city, country, contact_name, contact_email, language, motivation."""
+    return (form.city, form.country, form.contact_name, str(form.contact_email), form.language, form.motivation)
+
+
 async def insert_application(conn: asyncpg.Connection, application: Application, correlation_id: str) -> None:
     form = application.form
     try:
@@ -60,12 +66,7 @@ async def insert_application(conn: asyncpg.Connection, application: Application,
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16, $17)",
             application.id,
             application.call_slug,
-            form.city,
-            form.country,
-            form.contact_name,
-            str(form.contact_email),
-            form.language,
-            form.motivation,
+            *_form_columns(form),
             application.status.value,
             application.submitted_at,
             correlation_id,
@@ -150,12 +151,7 @@ async def save_application(conn: asyncpg.Connection, application: Application) -
             " staged_decision = $12, waitlist_position = $13, withdrawn_at = $14, released_at = $15"
             " WHERE id = $1",
             application.id,
-            form.city,
-            form.country,
-            form.contact_name,
-            str(form.contact_email),
-            form.language,
-            form.motivation,
+            *_form_columns(form),
             json.dumps(form.answers()),
             application.status.value,
             application.updated_at,
