@@ -9,7 +9,7 @@ from services.notifications.api.metrics import delivery_metrics
 from services.notifications.mail.smtp import SmtpSender
 from services.notifications.storage.deliveries import WAKEUP_CHANNEL
 from services.notifications.web import unsubscribe
-from services.notifications.workflows.delivery import Sending
+from services.notifications.workflows.sending import Sending
 from shared.runtime import Runtime, Service, main
 
 

@@ -7,8 +7,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from services.notifications.workflows.delivery import BATCH, Sending, deliver_due
 from services.notifications.workflows.digest import compose_due
+from services.notifications.workflows.sending import BATCH, Sending, deliver_due
 from shared.background import in_rounds
 from shared.dependencies import Dependencies
 from shared.messaging.wakeup import NotifyWakeup

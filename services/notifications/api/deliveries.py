@@ -16,7 +16,7 @@ from services.notifications.domain.delivery import Delivery, DeliveryQuery, Stat
 from services.notifications.domain.routes import STAFF_KINDS
 from services.notifications.mail.rendering import email_templates, render
 from services.notifications.mail.samples import sample_context
-from services.notifications.workflows import deliveries, preferences
+from services.notifications.workflows import delivery_log, preferences
 from services.notifications.workflows.explain import explain
 from services.notifications.workflows.replay import replay_dead_letters
 from shared.contracts import EU_LANGUAGES
@@ -88,7 +88,7 @@ class StaffProfile(BaseModel):
 @router.get("/deliveries/counts", response_model=DeliveryCounts)
 async def delivery_counts(deps: Deps, staff: Reviewer) -> DeliveryCounts:
     """Deliveries per status (monitoring without a token: notifications_deliveries on /metrics)."""
-    return DeliveryCounts(counts=await deliveries.counts(deps))
+    return DeliveryCounts(counts=await delivery_log.counts(deps))
 
 
 @router.get("/deliveries", response_model=DeliveryPage)
@@ -102,7 +102,7 @@ async def list_deliveries(
     before_id: int | None = None,
 ) -> DeliveryPage:
     query = DeliveryQuery(recipient=recipient, event_id=event_id, status=status, limit=limit, before_id=before_id)
-    found = await deliveries.page(deps, query)
+    found = await delivery_log.page(deps, query)
     return DeliveryPage(deliveries=found, next_before_id=found[-1].id if len(found) == limit else None)
 
 
@@ -111,7 +111,7 @@ async def list_deliveries(
 )
 async def get_delivery(delivery_id: int, deps: Deps, staff: Reviewer) -> DeliveryDetail:
     try:
-        email = await deliveries.detail(deps, delivery_id)
+        email = await delivery_log.detail(deps, delivery_id)
     except NotFound:
         raise HTTPException(404, "No such delivery.") from None
     return DeliveryDetail(**{f.name: getattr(email, f.name) for f in fields(DeliveryDetail)})
@@ -125,7 +125,7 @@ async def get_delivery(delivery_id: int, deps: Deps, staff: Reviewer) -> Deliver
 async def resend(delivery_id: int, deps: Deps, staff: Admin) -> Delivery:
     """Send the same email again (same Message-ID), e.g. after the recipient's mailbox was fixed."""
     try:
-        resent = await deliveries.resend(deps, delivery_id)
+        resent = await delivery_log.resend(deps, delivery_id)
     except Refused as refusal:
         raise HTTPException(409, str(refusal)) from None
     return resent

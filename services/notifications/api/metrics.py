@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.notifications.workflows import deliveries
+from services.notifications.workflows import delivery_log
 from shared.runtime import Runtime
 from shared.web.metrics import ServiceMetrics
 
@@ -11,7 +11,7 @@ def delivery_metrics(metrics: ServiceMetrics) -> None:
     gauge = metrics.gauge("notifications_deliveries", "Emails in the delivery log by status", ["status"])
 
     async def refresh(runtime: Runtime) -> None:
-        for status, count in (await deliveries.counts(runtime.dependencies)).items():
+        for status, count in (await delivery_log.counts(runtime.dependencies)).items():
             gauge.labels(status).set(count)
 
     metrics.refreshers.append(refresh)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from services.notifications.storage import deliveries
-from services.notifications.workflows.delivery import DEAD_LETTER_CONSUMER
 from services.notifications.workflows.events import CONSUMER
+from services.notifications.workflows.sending import DEAD_LETTER_CONSUMER
 from shared.contracts import topics
 from shared.dependencies import Dependencies
 
