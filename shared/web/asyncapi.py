@@ -40,8 +40,8 @@ def documentation_broker(service: str, consumed: Sequence[tuple[Topic, Idempoten
 
 
 def declare_consumed_contracts(broker: KafkaBroker, topic: Topic, consumer: IdempotentConsumer) -> None:
-    """One documented handler per handled contract, typed with its envelope: the message of the
-    channel is then `oneOf` these events."""
+    """One documented handler per handled contract of this topic, typed with its envelope: the message
+    of the channel is then `oneOf` these events."""
     subscriber = broker.subscriber(
         topic.name,
         group_id=consumer.name,
@@ -49,7 +49,8 @@ def declare_consumed_contracts(broker: KafkaBroker, topic: Topic, consumer: Idem
         description=f"Consumer group {consumer.name}: the events it handles; any other type is skipped.",
     )
     for contract in sorted(consumer.handlers, key=lambda c: (c.TYPE, c.VERSION)):
-        subscriber(_documented_handler(contract))
+        if contract.TOPIC == topic.name:
+            subscriber(_documented_handler(contract))
 
 
 def _documented_handler(contract: type[Payload]) -> Callable[..., Awaitable[None]]:
