@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Protocol
 from uuid import UUID
 
 
@@ -53,16 +52,6 @@ STAGEABLE: Mapping[Status, frozenset[Status]] = MappingProxyType(
     }
 )
 """Which decision may be staged on an application in which status."""
-
-
-class Staff(Protocol):
-    """Who runs a review command: a staff member's name and role (shared.security.auth.StaffMember is one)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def role(self) -> str: ...
 
 
 class IllegalCommand(Exception):

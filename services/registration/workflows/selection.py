@@ -16,7 +16,7 @@ from services.registration.domain.calls import Call
 from services.registration.domain.cities import City, city_from_selection
 from services.registration.domain.export import Ranked, applications_csv
 from services.registration.domain.links import Links
-from services.registration.domain.review import Board, Entry, IllegalCommand, Staff, Status, board_of
+from services.registration.domain.review import Board, Entry, IllegalCommand, Status, board_of
 from services.registration.domain.scoring import (
     Review,
     ReviewInput,
@@ -31,6 +31,7 @@ from services.registration.workflows.calls import existing_call
 from shared.dependencies import Dependencies
 from shared.logs import correlation_id
 from shared.refusals import NotFound, Refused
+from shared.security.auth import StaffMember
 
 SIGNUP_VALIDITY = timedelta(days=60)
 DEFAULT_MORE_INFO_DAYS = 14
@@ -65,7 +66,7 @@ class ApplicationFile:
     log: list[dict[str, Any]]
 
 
-def _is_admin(who: Staff) -> bool:
+def _is_admin(who: StaffMember) -> bool:
     return who.role == "admin"
 
 
@@ -77,7 +78,7 @@ async def call_ranking(conn: asyncpg.Connection, call: Call) -> tuple[list[UUID]
 
 
 async def call_applications(
-    deps: Dependencies, slug: str, who: Staff, status: str | None = None, country: str | None = None
+    deps: Dependencies, slug: str, who: StaffMember, status: str | None = None, country: str | None = None
 ) -> CallApplications:
     """The call's applications best first (optionally of one status or country); NotFound for no call."""
     async with deps.pool.acquire() as conn:
@@ -93,7 +94,7 @@ async def call_applications(
     return CallApplications(call, tuple(listed))
 
 
-async def application_file(deps: Dependencies, application_id: UUID, who: Staff) -> ApplicationFile:
+async def application_file(deps: Dependencies, application_id: UUID, who: StaffMember) -> ApplicationFile:
     async with deps.pool.acquire() as conn:
         application = await applications.get_application(conn, application_id)
         if application is None:
@@ -128,7 +129,7 @@ async def _locked(conn: asyncpg.Connection, application_id: UUID) -> tuple[Appli
     return await applications.get_application(conn, application_id), call, board
 
 
-async def _log(conn, now, who: Staff, action: str, subject: str, reason: str | None = None, **details) -> None:
+async def _log(conn, now, who: StaffMember, action: str, subject: str, reason: str | None = None, **details) -> None:
     await audit.record(
         conn, at=now, actor=f"{who.role}:{who.name}", action=action, subject=subject, reason=reason,
         details=details, correlation_id=correlation_id.get(),
@@ -139,7 +140,7 @@ def _refused(error: IllegalCommand) -> Refused:
     return Refused(error.code, str(error))
 
 
-async def move(deps: Dependencies, application_id: UUID, target: Status, who: Staff, reason: str | None) -> Entry:
+async def move(deps: Dependencies, application_id: UUID, target: Status, who: StaffMember, reason: str | None) -> Entry:
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
         application, _, board = await _locked(conn, application_id)
@@ -153,7 +154,7 @@ async def move(deps: Dependencies, application_id: UUID, target: Status, who: St
 
 
 async def request_more_information(
-    deps: Dependencies, application_id: UUID, message: str, days: int, who: Staff
+    deps: Dependencies, application_id: UUID, message: str, days: int, who: StaffMember
 ) -> Application:
     """Ask the applicant; their edit link works again until the answer is due."""
     now = deps.now()
@@ -173,7 +174,7 @@ async def request_more_information(
     return asking
 
 
-async def score(deps: Dependencies, application_id: UUID, scored: ReviewInput, who: Staff) -> float:
+async def score(deps: Dependencies, application_id: UUID, scored: ReviewInput, who: StaffMember) -> float:
     """Record (or replace) this reviewer's scores; returns their weighted score."""
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
@@ -196,7 +197,7 @@ async def score(deps: Dependencies, application_id: UUID, scored: ReviewInput, w
 
 
 async def stage(
-    deps: Dependencies, application_id: UUID, decision: Status | None, who: Staff, reason: str | None
+    deps: Dependencies, application_id: UUID, decision: Status | None, who: StaffMember, reason: str | None
 ) -> Entry:
     """Stage a decision (None: unstage). Nothing is told to anyone until release."""
     now = deps.now()
@@ -213,7 +214,7 @@ async def stage(
     return entry
 
 
-async def release(deps: Dependencies, slug: str, who: Staff) -> list[tuple[UUID, Status]]:
+async def release(deps: Dependencies, slug: str, who: StaffMember) -> list[tuple[UUID, Status]]:
     """Every staged decision of the call at once; each applicant gets their DecisionReleased."""
     now = deps.now()
     released_now = []
