@@ -14,6 +14,9 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
+"""The address of the HTTP client of the current request (the connection's peer): where an action
+recorded in an audit log came from."""
 
 _STANDARD_ATTRIBUTES = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message"}
 

@@ -1,4 +1,4 @@
-"""Wiring of the registration service: `python -m services.registration [serve|migrate|seed]`."""
+"""Wiring of the registration service: `python -m services.registration [serve|migrate|seed|staff]`."""
 
 import argparse
 from pathlib import Path
@@ -6,14 +6,20 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.registration import consumers, workers
+from services.registration.api import accounts as account_api
 from services.registration.api import applicants as applicant_api
 from services.registration.api import cities as city_api
 from services.registration.api import staff as staff_api
 from services.registration.web import public as public_pages
+from services.registration.web import sign_in as sign_in_pages
 from services.registration.web import staff as staff_pages
+from services.registration.workflows import sign_in, staff
 from services.registration.workflows.seeding import seed
+from shared.contracts.common import EU_LANGUAGES
 from shared.dependencies import Dependencies
+from shared.refusals import Refused
 from shared.runtime import Service, main
+from shared.security.auth import ROLES
 from shared.settings import Settings
 from shared.web.http_limits import LIMIT_ANSWERS, PublicLimits
 from shared.web.openapi import document_answers
@@ -55,15 +61,47 @@ async def seed_command(deps: Dependencies, args: list[str]) -> None:
         print(f"call {call.slug} already exists (closes {call.closes_at.isoformat()}); use --reset to re-open")
 
 
+async def staff_command(deps: Dependencies, args: list[str]) -> None:
+    """`staff add EMAIL --role admin [--name N] [--language fr] [--timezone Z] [--link]`: a staff
+    account (the first admin, typically); `--link` prints a one-time sign-in link for it (15 minutes)."""
+    parser = argparse.ArgumentParser(prog="python -m services.registration staff")
+    actions = parser.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="add a staff account (an existing address is kept as it is)")
+    add.add_argument("email")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--name", help="how the person is called (default: the address before @)")
+    add.add_argument("--language", choices=EU_LANGUAGES, default="en", help="of their emails (default en)")
+    add.add_argument("--timezone", default="Europe/Brussels", help="of the dates they see (default Europe/Brussels)")
+    add.add_argument("--link", action="store_true", help="print a one-time sign-in link (valid 15 minutes)")
+    options = parser.parse_args(args)
+    wanted = staff.NewAccount(options.email, options.role, options.name, options.language, options.timezone)
+    try:
+        account, created = await staff.add_account(deps, wanted)
+    except Refused as error:
+        raise SystemExit(f"staff add: {error}") from None
+    state = "added" if created else "already exists" + ("" if account.active else " (deactivated)")
+    print(f"staff account {account.email} ({account.role}) {state}")
+    if options.link and account.active:
+        print(f"sign-in link (once, 15 minutes): {await sign_in.printed_link(deps, account.email)}")
+
+
 SERVICE = Service(
     name=NAME,
     title="PACTESUR 2 registration",
     migrations=MIGRATIONS,
-    routers=[applicant_api.router, staff_api.router, city_api.router, public_pages.router, staff_pages.router],
+    routers=[
+        applicant_api.router,
+        staff_api.router,
+        account_api.router,
+        city_api.router,
+        public_pages.router,
+        sign_in_pages.router,
+        staff_pages.router,
+    ],
     consumes=consumers.CONSUMES,
     workers=lambda runtime: workers.build(runtime.dependencies),
-    commands={"seed": seed_command},
-    middleware=[install_limits],
+    commands={"seed": seed_command, "staff": staff_command},
+    middleware=[install_limits, sign_in_pages.install_session_check],
 )
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ from shared.contracts.registration import (
     MoreInformationRequested,
     PersonErased,
     PlaceOffered,
+    SignInLinkRequested,
 )
 from shared.contracts.registry import CONTRACTS, UPCASTS, parse_event
 from shared.contracts.scheduling import (
@@ -128,6 +129,7 @@ __all__ = [
     "ReminderDue",
     "Session",
     "SessionChanged",
+    "SignInLinkRequested",
     "Text",
     "TimeZone",
     "Titles",

@@ -285,6 +285,25 @@ class ContactChanged(_CityEvent):
     removed: tuple[Contact, ...] = Field(default=(), description="people no longer contacts of this city")
 
 
+# --- People and sign-in -------------------------------------------------------------------------
+
+
+class SignInLinkRequested(_RegistrationPayload):
+    """A person asked to sign in, or was invited: their one-time sign-in link, for their inbox only
+    (key: person id). The link is a secret until used or expired (15 minutes): it is in the event and in
+    the email, nowhere else in clear."""
+
+    TYPE = "SignInLinkRequested"
+    VERSION = 1
+
+    recipient: Contact
+    person_kind: Literal["staff"] = Field(description="who signs in: staff (focal points and deputies later)")
+    link: Url = Field(description="the one-time sign-in link")
+    expires_at: AwareDatetime
+    requested_at: AwareDatetime
+    invited_by: Name | None = Field(default=None, description="the admin who invited the person, for a first link")
+
+
 # --- Privacy -----------------------------------------------------------------------------------
 
 

@@ -1,4 +1,7 @@
-"""Staff authentication: bearer tokens configured by env, stored only as SHA-256 hashes.
+"""Staff authentication of machine clients: bearer tokens configured by env, stored only as SHA-256 hashes.
+
+People sign in with an emailed link instead (registration's staff accounts, shared.security.sessions);
+`STAFF_TOKENS` is for scripts and monitoring.
 
 `STAFF_TOKENS` is a comma-separated list of `name:role:sha256-hex-of-the-token`. Hash a new token
 with `python -m shared.security.auth <token>` (prints the hex digest) and hand the token itself to the
@@ -19,6 +22,7 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from uuid import UUID
 
 from shared.security import signing
 
@@ -37,6 +41,8 @@ class StaffToken:
 class StaffMember:
     name: str
     role: Role
+    person_id: UUID | None = None
+    """The staff account of a signed-in person (shared.security.sessions); None for a STAFF_TOKENS client."""
 
 
 def token_hash(token: str) -> str:

@@ -1,18 +1,45 @@
-"""FastAPI dependencies that authenticate a request: a staff bearer token with a role, or a city
-focal point's signed token (the identities and token rules are in shared.security.auth)."""
+"""FastAPI dependencies that authenticate a request: a staff member with a role, by a bearer token
+(machine clients, STAFF_TOKENS) or by the sign-in session cookie (people; shared.security.sessions),
+or a city focal point's signed token (the identities and token rules are in shared.security.auth).
+
+A bearer token, when one is sent, decides alone. The session cookie is checked by its signature and
+expiry; a service that owns the session records (registration) installs a `SessionCheck` with
+`check_sessions_with`, which may refuse an ended session or give the account's current role. Cookie
+requests are protected against cross-site forgery by SameSite=Lax (no cookie on a cross-site POST).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.security import signing
+from shared.security import sessions, signing
 from shared.security.auth import FOCAL_POINT_PURPOSE, FocalPoint, Role, StaffMember, authenticate
 
-_bearer = HTTPBearer(auto_error=False, description="Staff token (see STAFF_TOKENS)")
+_bearer = HTTPBearer(auto_error=False, description="Staff token (see STAFF_TOKENS) or the sign-in session cookie")
+SessionCheck = Callable[[Request, sessions.Session], Awaitable[StaffMember | None]]
+"""The staff member a valid session cookie signs in, or None when its owner ended or lost it."""
+
+
+def check_sessions_with(app: FastAPI, check: SessionCheck) -> None:
+    app.state.session_check = check
+
+
+async def session_member(request: Request) -> StaffMember | None:
+    """The staff member signed in by the request's session cookie, if any."""
+    value = request.cookies.get(sessions.COOKIE)
+    if not value:
+        return None
+    runtime = request.app.state.runtime
+    try:
+        session = sessions.read(runtime.settings.signing_key, value, runtime.clock())
+    except signing.InvalidToken:
+        return None
+    check: SessionCheck | None = getattr(request.app.state, "session_check", None)
+    return await check(request, session) if check is not None else session.staff_member()
 
 
 def require_role(*roles: Role) -> Callable[..., StaffMember]:
@@ -23,10 +50,15 @@ def require_role(*roles: Role) -> Callable[..., StaffMember]:
         request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
     ) -> StaffMember:
         if credentials is None or credentials.scheme.lower() != "bearer":
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, "A staff bearer token is required.", {"WWW-Authenticate": "Bearer"}
-            )
-        member = authenticate(request.app.state.runtime.settings.staff_tokens, credentials.credentials)
+            member = await session_member(request)
+            if member is None:
+                raise HTTPException(
+                    status.HTTP_401_UNAUTHORIZED,
+                    "A staff bearer token or sign-in is required.",
+                    {"WWW-Authenticate": "Bearer"},
+                )
+        else:
+            member = authenticate(request.app.state.runtime.settings.staff_tokens, credentials.credentials)
         if member is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED, "This token is not valid.", {"WWW-Authenticate": "Bearer"}

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.logs import correlation_id
+from shared.logs import client_address, correlation_id
 from shared.messaging.outbox import collecting_writes
 
 CORRELATION_HEADER = "X-Correlation-ID"
@@ -49,8 +49,8 @@ def watching_response_start(send: Send, watch: Callable[[Message], None]) -> Sen
 
 class UnitOfWorkMiddleware(HttpMiddleware):
     """Around every request: the correlation id (from X-Correlation-ID or new) is set for logs and
-    events and echoed in the response; if the request committed outbox rows, the relay is woken once
-    the response is out (see shared.messaging.outbox.collecting_writes)."""
+    events and echoed in the response, the client's address for audit logs; if the request committed
+    outbox rows, the relay is woken once the response is out (see shared.messaging.outbox.collecting_writes)."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         value = _correlation_value(dict(scope["headers"]).get(CORRELATION_HEADER.lower().encode(), b""))
@@ -60,10 +60,12 @@ class UnitOfWorkMiddleware(HttpMiddleware):
             message["headers"] = [*message.get("headers", []), header]
 
         token = correlation_id.set(value)
+        client = client_address.set((scope.get("client") or (None, 0))[0])
         try:
             with collecting_writes() as writes:
                 await self.app(scope, receive, watching_response_start(send, add_header))
         finally:
+            client_address.reset(client)
             correlation_id.reset(token)
         if writes.written:
             scope["app"].state.runtime.relay.wake()

@@ -34,6 +34,10 @@ class Links:
     def signup(self, city_id: UUID, until: datetime) -> str:
         return f"{self.base}/cities/signup/{sign(self.key, SIGNUP, {'c': str(city_id)}, expires_at=until)}"
 
+    def sign_in(self, token: str) -> str:
+        """A one-time sign-in link (domain/sign_in.py): the token is random, not signed."""
+        return f"{self.base}/sign-in/{token}"
+
     def application_of(self, token: str, now: datetime) -> UUID:
         """The application an edit token is for; shared.security.signing.InvalidToken when bad or expired."""
         return UUID(verify(self.key, EDIT, token, now=now)["a"])

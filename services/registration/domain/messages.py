@@ -11,6 +11,8 @@ from uuid import UUID
 from services.registration.domain.applications import Application
 from services.registration.domain.calls import Call
 from services.registration.domain.cities import City, CityContact
+from services.registration.domain.sign_in import SignInLink
+from services.registration.domain.staff import StaffAccount
 from shared import contracts
 from shared.contracts import Contact
 
@@ -211,3 +213,20 @@ def contacts_changed(city: City, removed: tuple[CityContact, ...], by: str, now:
 
 def person_erased(person_id: UUID, email: str, now: datetime, reason: str) -> contracts.PersonErased:
     return contracts.PersonErased(person_id=person_id, email=email, erased_at=now, reason=reason)
+
+
+def sign_in_link(
+    account: StaffAccount, link: SignInLink, url: str, invited_by: str | None
+) -> contracts.SignInLinkRequested:
+    person = Contact(
+        person_id=account.id, name=account.name, email=account.email, language=account.language,
+        timezone=account.timezone,
+    )  # fmt: skip
+    return contracts.SignInLinkRequested(
+        recipient=person,
+        person_kind=link.person_kind,
+        link=url,
+        expires_at=link.expires_at,
+        requested_at=link.created_at,
+        invited_by=invited_by,
+    )

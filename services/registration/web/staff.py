@@ -1,7 +1,9 @@
 """Simple staff pages (English) on top of the same workflows as the staff API.
 
-Sign-in with the staff token, kept in an HttpOnly, SameSite=Strict cookie; every form carries the
-signed CSRF token. Reviewers list, read and score; admins also move, stage, release and export.
+People sign in with an emailed link (web/sign_in.py: the session cookie, checked against registration's
+session record on every page); the old staff-token form (/staff/login, the token kept in an HttpOnly,
+SameSite=Strict cookie) stays as a fallback. Every form carries the signed CSRF token. Reviewers list,
+read and score; admins also move, stage, release and export.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from services.registration.domain.fields import by_section
 from services.registration.domain.review import Status
 from services.registration.domain.scoring import ReviewInput
 from services.registration.web.public import csrf_ok, posted
+from services.registration.web.sign_in import end_session
 from services.registration.workflows import calls, selection
 from shared.dependencies import Dependencies
 from shared.refusals import NotFound, Refused
 from shared.runtime import dependencies_of
 from shared.security.auth import StaffMember, authenticate
 from shared.web import csrf
+from shared.web.access import session_member
 
 TEMPLATES = Path(__file__).parent / "templates" / "staff"
 COOKIE = "pactesur_staff"
@@ -41,22 +45,27 @@ def environment() -> Environment:
     )
 
 
-def signed_in(request: Request) -> StaffMember | None:
+async def signed_in(request: Request) -> StaffMember | None:
+    """The staff member of the sign-in session, or of the old staff-token cookie; kept for render()."""
     token = request.cookies.get(COOKIE)
-    return authenticate(dependencies_of(request).settings.staff_tokens, token) if token else None
+    member = authenticate(dependencies_of(request).settings.staff_tokens, token) if token else None
+    request.state.staff_member = member or await session_member(request)
+    return request.state.staff_member
 
 
 def render(request: Request, template: str, code: int = 200, **context: Any) -> HTMLResponse:
     deps = dependencies_of(request)
     token = csrf.new_token(deps.settings.signing_key, deps.now())
-    html = environment().get_template(template).render(csrf_token=token, who=signed_in(request), **context)
+    who = getattr(request.state, "staff_member", None)
+    html = environment().get_template(template).render(csrf_token=token, who=who, **context)
     response = HTMLResponse(html, status_code=code)
     response.set_cookie(csrf.COOKIE, token, httponly=True, samesite="strict", max_age=4 * 3600)
     return response
 
 
 def to_login() -> RedirectResponse:
-    return RedirectResponse("/staff/login", status.HTTP_303_SEE_OTHER)
+    """Signed out (or never in): to the sign-in page, which links to the staff-token form too."""
+    return RedirectResponse("/sign-in", status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -78,21 +87,20 @@ async def login(request: Request, deps: Deps) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    response = to_login()
-    response.delete_cookie(COOKIE)
-    return response
+    """Ends both kinds of sign-in (the session one server-side too: web/sign_in.py)."""
+    return await end_session(request, COOKIE)
 
 
 @router.get("", response_class=HTMLResponse)
 async def home(request: Request, deps: Deps) -> Response:
-    if signed_in(request) is None:
+    if await signed_in(request) is None:
         return to_login()
     return render(request, "calls.html", calls=await calls.list_calls(deps))
 
 
 @router.get("/calls/{slug}", response_class=HTMLResponse)
 async def call_page(slug: str, request: Request, deps: Deps) -> Response:
-    who = signed_in(request)
+    who = await signed_in(request)
     if who is None:
         return to_login()
     wanted_status = request.query_params.get("status") or None
@@ -114,7 +122,7 @@ async def call_page(slug: str, request: Request, deps: Deps) -> Response:
 
 @router.get("/calls/{slug}/export.csv")
 async def export(slug: str, request: Request, deps: Deps) -> Response:
-    who = signed_in(request)
+    who = await signed_in(request)
     if who is None or who.role != "admin":
         return to_login()
     try:
@@ -132,7 +140,7 @@ async def application_page(application_id: UUID, request: Request, deps: Deps) -
 async def _application_view(
     request: Request, deps: Dependencies, application_id: UUID, notice: str | None, code: int = 200
 ) -> Response:
-    who = signed_in(request)
+    who = await signed_in(request)
     if who is None:
         return to_login()
     try:
@@ -152,7 +160,7 @@ async def _application_view(
 
 
 async def _act(request: Request, deps: Dependencies, application_id: UUID, admin_only: bool, action) -> Response:
-    who = signed_in(request)
+    who = await signed_in(request)
     if who is None:
         return to_login()
     data = await posted(request)
@@ -214,7 +222,7 @@ async def more_information(application_id: UUID, request: Request, deps: Deps) -
 
 @router.post("/calls/{slug}/release")
 async def release(slug: str, request: Request, deps: Deps) -> Response:
-    who = signed_in(request)
+    who = await signed_in(request)
     data = await posted(request)
     if who is None or who.role != "admin" or not csrf_ok(request, data):
         return to_login()
