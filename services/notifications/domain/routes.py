@@ -38,6 +38,7 @@ from shared.contracts import (
     PlaceOffered,
     ReminderDue,
     SessionChanged,
+    SignInLinkRequested,
 )
 from shared.contracts.events import Event, Payload
 
@@ -143,6 +144,7 @@ ROUTES: dict[type[Payload], tuple[Route, ...]] = {
     PlaceOffered: (Route("place_offered", contact, essential=True),),
     ReminderDue: (Route("activity_reminder", participant, essential=True),),
     CitySignedUp: (Route("city_signed_up", city_contacts, essential=True),),
+    SignInLinkRequested: (Route("sign_in_link", contact, essential=True),),
     NominationDeclined: (
         Route("staff_nomination_declined", all_staff, essential=False),
         Route("nomination_declined", focal_point, essential=True),

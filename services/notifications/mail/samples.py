@@ -185,6 +185,14 @@ PAYLOADS: dict[str, Payload] = {
     ),
     "staff_nomination_declined": contracts.NominationDeclined(**_NOMINATION, was_confirmed=True),
     "nomination_declined": contracts.NominationDeclined(**_NOMINATION, was_confirmed=True),
+    "sign_in_link": contracts.SignInLinkRequested(
+        recipient=contracts.Contact(**_person(4, "Élodie Martin", "elodie.martin@efus.example.eu", "fr", "Europe/Paris")),
+        person_kind="staff",
+        link="https://pactesur.efus.eu/sign-in/sample-token",
+        expires_at=SAMPLE_TIME + timedelta(minutes=15),
+        requested_at=SAMPLE_TIME,
+        invited_by="marta.lopez@efus.example.eu",
+    ),
 }
 """The contract instance each event email is sampled from."""
 
