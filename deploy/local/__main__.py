@@ -32,6 +32,7 @@ from shared.security.auth import token_hash
 PASSED_THROUGH = ("SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM")
 LOCAL = Path(__file__).resolve().parents[2] / ".local"
 DATABASE = "pactesur"
+DEMO_ADMIN = os.environ.get("PACTESUR_DEMO_ADMIN", "demo-admin@efus.example.eu")
 
 
 def _port(name: str, default: int) -> int:
@@ -173,6 +174,15 @@ def staff_tokens() -> str:
     return f"demo-admin:admin:{token_hash(token)}"
 
 
+def demo_admin(stack: ServiceStack) -> str:
+    """The demo admin account (made once) and a fresh one-time sign-in link for it."""
+    added = stack.run_command(
+        "registration", "staff", "add", DEMO_ADMIN, "--role", "admin", "--name", "Demo admin", "--link"
+    ).strip()
+    sign_in = f"http://127.0.0.1:{PORTS['registration']}/sign-in"
+    return f"{added}\n  (the link works once, for 15 minutes; for a new one: {sign_in}, then the mailbox)"
+
+
 def start_services(cleanup: contextlib.ExitStack, database_url: str, bootstrap: str, smtp: tuple[str, int]):
     config = StackConfig(
         database_url=database_url,
@@ -192,6 +202,7 @@ def start_services(cleanup: contextlib.ExitStack, database_url: str, bootstrap: 
         say(stack.run_command(name, "migrate").strip())
     say(stack.run_command("registration", "seed", "--days", os.environ.get("PACTESUR_DEMO_CALL_DAYS", "60")).strip())
     say(stack.run_command("scheduling", "seed").strip())
+    say(demo_admin(stack))
     say("starting the services")
     cleanup.callback(stack.stop)
     stack.start()

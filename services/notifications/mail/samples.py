@@ -96,6 +96,7 @@ _INVITATION = contracts.Invitation(
     ics_url="https://pactesur.efus.eu/invitations/sample/invite.ics",
     decline_url="https://pactesur.efus.eu/decline?token=sample",
 )
+_STAFF_MEMBER = contracts.Contact(**_person(4, "Élodie Martin", "elodie.martin@efus.example.eu", "fr", "Europe/Paris"))
 _FOCAL_POINT = contracts.Contact(**_person(3, "Jānis Ozoliņš", "janis@riga.example.eu", "lv", "Europe/Riga"))
 _NOMINATION = {
     "activity": _ACTIVITY,
@@ -186,7 +187,7 @@ PAYLOADS: dict[str, Payload] = {
     "staff_nomination_declined": contracts.NominationDeclined(**_NOMINATION, was_confirmed=True),
     "nomination_declined": contracts.NominationDeclined(**_NOMINATION, was_confirmed=True),
     "sign_in_link": contracts.SignInLinkRequested(
-        recipient=contracts.Contact(**_person(4, "Élodie Martin", "elodie.martin@efus.example.eu", "fr", "Europe/Paris")),
+        recipient=_STAFF_MEMBER,
         person_kind="staff",
         link="https://pactesur.efus.eu/sign-in/sample-token",
         expires_at=SAMPLE_TIME + timedelta(minutes=15),
