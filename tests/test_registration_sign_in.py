@@ -245,3 +245,38 @@ async def test_links_per_person_are_limited_and_the_answer_stays_the_same(stack,
     assert await db.fetchval(outbox, str(admin_id)) == emailed
     throttled = "SELECT count(*) FROM audit_log WHERE subject = $1 AND action = 'sign_in.throttled'"
     assert await db.fetchval(throttled, str(admin_id)) == 2
+
+
+# --- In a real browser ---------------------------------------------------------------------------
+
+
+async def test_sign_in_from_the_email_in_chromium(stack, smtp_sink, admin_email):
+    """The main path as a person takes it: ask for a link (in French), open it from the email, press
+    the button, land on the staff pages signed in; sign out."""
+    from playwright.async_api import async_playwright
+
+    from tests.test_registration_browser import ARGS, CHROMIUM
+
+    base = stack["registration"].url
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = await (await browser.new_context(locale="fr-FR")).new_page()
+            page.set_default_timeout(30_000)
+            await page.goto(f"{base}/staff")
+            await page.wait_for_url("**/sign-in")
+            await page.get_by_label("Votre adresse e-mail").fill(admin_email)
+            await page.get_by_role("button", name="M’envoyer un lien de connexion").click()
+            assert "Consultez votre boîte de réception" in await page.get_by_role("status").inner_text()
+
+            _, link = await link_from_email(smtp_sink, admin_email)
+            await page.goto(link)
+            await page.get_by_role("button", name="Se connecter").click()
+            await page.wait_for_url(f"{base}/staff")
+            assert admin_email in await page.locator("header").inner_text()
+
+            await page.get_by_role("button", name="Sign out").click()
+            await page.wait_for_url("**/sign-in?signed-out=1")
+            assert "Déconnexion effectuée." in await page.get_by_role("status").inner_text()
+        finally:
+            await browser.close()
