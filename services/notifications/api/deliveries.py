@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from services.notifications.domain import emails
@@ -33,6 +33,11 @@ Deps = Annotated[Dependencies, Depends(dependencies_of)]
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 Reviewer = Annotated[StaffMember, Depends(require_role("reviewer"))]
 Admin = Annotated[StaffMember, Depends(require_role("admin"))]
+
+
+BIGINT_MAX = 2**63 - 1
+DeliveryId = Annotated[int, Path(ge=1, le=BIGINT_MAX, description="a delivery-log row id (PostgreSQL bigint)")]
+"""Bounded so that an id beyond bigint is a 422, not a database overflow (500)."""
 
 
 class DeliveryCounts(BaseModel):
@@ -99,7 +104,7 @@ async def list_deliveries(
     event_id: UUID | None = None,
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before_id: int | None = None,
+    before_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
 ) -> DeliveryPage:
     query = DeliveryQuery(recipient=recipient, event_id=event_id, status=status, limit=limit, before_id=before_id)
     found = await delivery_log.page(deps, query)
@@ -109,7 +114,7 @@ async def list_deliveries(
 @router.get(
     "/deliveries/{delivery_id}", response_model=DeliveryDetail, responses={404: detail_answer("No such delivery")}
 )
-async def get_delivery(delivery_id: int, deps: Deps, staff: Reviewer) -> DeliveryDetail:
+async def get_delivery(delivery_id: DeliveryId, deps: Deps, staff: Reviewer) -> DeliveryDetail:
     try:
         email = await delivery_log.detail(deps, delivery_id)
     except NotFound:
@@ -122,7 +127,7 @@ async def get_delivery(delivery_id: int, deps: Deps, staff: Reviewer) -> Deliver
     response_model=Delivery,
     responses={409: detail_answer("No such delivery, being sent right now, or erased")},
 )
-async def resend(delivery_id: int, deps: Deps, staff: Admin) -> Delivery:
+async def resend(delivery_id: DeliveryId, deps: Deps, staff: Admin) -> Delivery:
     """Send the same email again (same Message-ID), e.g. after the recipient's mailbox was fixed."""
     try:
         resent = await delivery_log.resend(deps, delivery_id)

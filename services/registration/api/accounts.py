@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -27,22 +26,6 @@ UNKNOWN = {404: detail_answer("No such staff account")}
 REFUSED = {409: {"description": "The rules refuse it (e.g. the last active admin): `detail` says why"}}
 
 
-class Account(BaseModel):
-    id: UUID
-    email: str
-    name: str
-    role: Role
-    language: str
-    timezone: str
-    active: bool
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, account: StaffAccount) -> Account:
-        return cls(**vars(account))
-
-
 class Invitation(BaseModel):
     email: EmailStr
     role: Role
@@ -56,24 +39,24 @@ class RoleChange(BaseModel):
 
 
 @router.get("")
-async def list_accounts(deps: Deps, who: Admin) -> list[Account]:
-    return [Account.of(a) for a in await staff.list_accounts(deps)]
+async def list_accounts(deps: Deps, who: Admin) -> list[StaffAccount]:
+    return list(await staff.list_accounts(deps))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=REFUSED)
-async def invite(body: Invitation, deps: Deps, who: Admin) -> Account:
+async def invite(body: Invitation, deps: Deps, who: Admin) -> StaffAccount:
     """Create the account (or bring a deactivated one back) and email its owner a sign-in link."""
     wanted = staff.NewAccount(str(body.email), body.role, body.name, body.language, body.timezone)
     try:
-        return Account.of(await staff.invite(deps, who, wanted))
+        return await staff.invite(deps, who, wanted)
     except Refused as error:
         raise refused(error) from None
 
 
 @router.put("/{account_id}/role", responses=UNKNOWN | REFUSED)
-async def change_role(account_id: UUID, body: RoleChange, deps: Deps, who: Admin) -> Account:
+async def change_role(account_id: UUID, body: RoleChange, deps: Deps, who: Admin) -> StaffAccount:
     try:
-        return Account.of(await staff.change_role(deps, who, account_id, body.role))
+        return await staff.change_role(deps, who, account_id, body.role)
     except NotFound as error:
         raise not_found(error) from None
     except Refused as error:
@@ -81,9 +64,9 @@ async def change_role(account_id: UUID, body: RoleChange, deps: Deps, who: Admin
 
 
 @router.post("/{account_id}/deactivation", responses=UNKNOWN | REFUSED)
-async def deactivate(account_id: UUID, deps: Deps, who: Admin) -> Account:
+async def deactivate(account_id: UUID, deps: Deps, who: Admin) -> StaffAccount:
     try:
-        return Account.of(await staff.deactivate(deps, who, account_id))
+        return await staff.deactivate(deps, who, account_id)
     except NotFound as error:
         raise not_found(error) from None
     except Refused as error:
