@@ -9,15 +9,20 @@ process; a service may wrap it with what only it needs (its links, a worker to w
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
 
 from shared.messaging.publishing import Publisher
 from shared.settings import Settings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -30,3 +35,16 @@ class Dependencies:
 
     def now(self) -> datetime:
         return self.clock()
+
+    @classmethod
+    def of(
+        cls,
+        producer: str,
+        pool: asyncpg.Pool,
+        settings: Settings,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], UUID] = uuid.uuid4,
+    ) -> Dependencies:
+        """The one way they are made, for `producer` (the service publishing): by the runtime for a
+        serving process and a command alike, and by tests that stop the clock."""
+        return cls(pool=pool, settings=settings, clock=clock, new_id=new_id, publisher=Publisher(producer, new_id))

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -32,12 +32,11 @@ from faststream.kafka import KafkaBroker
 
 from shared.background import keep_running
 from shared.contracts.topics import Topic
-from shared.dependencies import Dependencies
+from shared.dependencies import Dependencies, utc_now
 from shared.logs import configure_logging
 from shared.messaging.consumer import Consumption, IdempotentConsumer, subscribe
 from shared.messaging.kafka import DeadLetters, create_producer, ensure_topics, kafka_reachable
 from shared.messaging.outbox import OutboxRelay
-from shared.messaging.publishing import Publisher
 from shared.messaging.wakeup import NotifyWakeup
 from shared.settings import Settings, load_settings
 from shared.storage.database import DATABASE_UNAVAILABLE, create_pool
@@ -51,10 +50,6 @@ from shared.web.openapi import common_answers, document_answers
 log = logging.getLogger(__name__)
 
 STARTUP_DATABASE_WAIT = 60.0
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -79,7 +74,7 @@ class Runtime:
     @property
     def dependencies(self) -> Dependencies:
         """What the service's workflows are given (they never see the Runtime itself)."""
-        return dependencies_of_service(self.service, self.pool, self.settings, self.clock, self.new_id)
+        return Dependencies.of(self.service.name, self.pool, self.settings, self.clock, self.new_id)
 
     def consumers(self) -> list[tuple[Topic, IdempotentConsumer]]:
         """The service's consumer group, built from its `Consumption`, once per topic it reads."""
@@ -134,19 +129,6 @@ def create_app(service: Service, settings: Settings) -> FastAPI:
         install(app, settings)
     document_answers(app, common_answers)
     return app
-
-
-def dependencies_of_service(
-    service: Service,
-    pool: asyncpg.Pool,
-    settings: Settings,
-    clock: Callable[[], datetime] = utc_now,
-    new_id: Callable[[], uuid.UUID] = uuid.uuid4,
-) -> Dependencies:
-    """The one place Dependencies are made: for a running process and for a command alike."""
-    return Dependencies(
-        pool=pool, settings=settings, clock=clock, new_id=new_id, publisher=Publisher(service.name, new_id)
-    )
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -268,7 +250,7 @@ async def _run_command(service: Service, settings: Settings, name: str, args: li
     await apply_migrations(settings.dsn, service.name, service.migrations)
     pool = await create_pool(settings.dsn, service.name, max_size=2)
     try:
-        await service.commands[name](dependencies_of_service(service, pool, settings), args)
+        await service.commands[name](Dependencies.of(service.name, pool, settings), args)
     finally:
         await pool.close()
 

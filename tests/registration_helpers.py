@@ -12,7 +12,6 @@ import httpx
 
 from shared.contracts.registry import parse_event
 from shared.dependencies import Dependencies
-from shared.messaging.publishing import Publisher
 from shared.settings import Settings
 from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN
 
@@ -28,7 +27,7 @@ def deps_at(stack, pool: asyncpg.Pool, moment: datetime) -> Dependencies:
         kafka_bootstrap_servers=config.kafka_bootstrap_servers,
         secret_key=config.secret_key,
     )
-    return Dependencies(pool, settings, lambda: moment, uuid.uuid4, Publisher("registration", uuid.uuid4))
+    return Dependencies.of("registration", pool, settings, clock=lambda: moment)
 
 
 def email() -> str:

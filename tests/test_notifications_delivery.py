@@ -27,7 +27,6 @@ from services.notifications.workflows.digest import compose_due
 from shared.contracts import PersonErased, topics
 from shared.contracts.events import new_event
 from shared.dependencies import Dependencies
-from shared.messaging.publishing import Publisher
 from shared.messaging.wakeup import NotifyWakeup
 from shared.settings import load_settings
 from shared.storage.database import create_pool
@@ -304,7 +303,7 @@ async def test_staff_digest_collects_the_day_in_the_staff_language(notifications
     pool = await create_pool(settings.dsn, "notifications")
     try:
         tomorrow = datetime.now(UTC) + timedelta(days=1)
-        deps = Dependencies(pool, settings, lambda: tomorrow, uuid.uuid4, Publisher("notifications", uuid.uuid4))
+        deps = Dependencies.of("notifications", pool, settings, clock=lambda: tomorrow)
         wake_delivery = NotifyWakeup(settings.dsn, WAKEUP_CHANNEL).poke  # this process has no worker to poke
         assert await compose_due(deps, wake_delivery) == 1
         assert await compose_due(deps, wake_delivery) == 0
