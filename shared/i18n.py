@@ -1,6 +1,7 @@
 """Gettext catalogues read straight from .po files (no compiled .mo in the repository).
 
-`translations(locales, "pt-PT")` chains pt_PT -> pt and falls back to the source strings (English).
+`translations(locales, "pt-PT")` chains pt_PT -> pt and falls back to the source strings (English);
+the domain is `messages` unless named (registration's staff pages have a `staff` one).
 Cached per (directory, language): build one jinja2 Environment per language on top of it.
 """
 
@@ -25,8 +26,8 @@ def fallback_chain(language: str) -> list[str]:
     return chain + [parts[0].lower()]
 
 
-def _catalogue(locales: Path, language: str) -> Translations | None:
-    po = locales / language / "LC_MESSAGES" / "messages.po"
+def _catalogue(locales: Path, language: str, domain: str) -> Translations | None:
+    po = locales / language / "LC_MESSAGES" / f"{domain}.po"
     if not po.exists():
         return None
     with po.open("rb") as source:
@@ -38,9 +39,10 @@ def _catalogue(locales: Path, language: str) -> Translations | None:
 
 
 @lru_cache(maxsize=128)
-def translations(locales: Path, language: str) -> tuple[gettext.NullTranslations, str]:
-    """The chained translations for `language`, and the language actually used."""
-    found = [(lang, cat) for lang in fallback_chain(language) if (cat := _catalogue(locales, lang)) is not None]
+def translations(locales: Path, language: str, domain: str = "messages") -> tuple[gettext.NullTranslations, str]:
+    """The chained translations for `language` from `domain`.po, and the language actually used."""
+    chain = fallback_chain(language)
+    found = [(lang, cat) for lang in chain if (cat := _catalogue(locales, lang, domain)) is not None]
     if not found:
         return gettext.NullTranslations(), SOURCE_LANGUAGE
     first = found[0][1]

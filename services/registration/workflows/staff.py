@@ -35,6 +35,12 @@ async def list_accounts(deps: Dependencies) -> list[StaffAccount]:
         return await staff.list_accounts(conn)
 
 
+async def account_of(deps: Dependencies, account_id: UUID) -> StaffAccount | None:
+    """One account (e.g. the signed-in viewer's, for their language and timezone)."""
+    async with deps.pool.acquire() as conn:
+        return await staff.get_account(conn, account_id)
+
+
 async def add_account(deps: Dependencies, wanted: NewAccount) -> tuple[StaffAccount, bool]:
     """`staff add`: the account, and whether it is new (an existing address is kept as it is)."""
     async with deps.pool.acquire() as conn, conn.transaction():

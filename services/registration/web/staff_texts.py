@@ -1,0 +1,165 @@
+"""Words, dates and numbers of the staff pages, in the viewer's language and timezone.
+
+The staff pages speak English and French only, from their own gettext domain (`locales/staff.pot`,
+`locales/fr/LC_MESSAGES/staff.po`, extracted with `staff-babel.cfg`): the applicant's catalogue
+(`messages`) must be complete in every form language, and staff texts need not be. Each label of a
+status, audit action or role is defined once here; templates call `StaffTexts` for them.
+
+Refresh the template from services/registration/ after changing a staff page:
+
+    pybabel extract -F staff-babel.cfg -k N_ -k t -o locales/staff.pot --no-location --sort-output .
+    pybabel update -D staff -i locales/staff.pot -d locales -l fr -N
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_datetime, get_date_format, get_datetime_format, get_time_format
+from babel.numbers import format_decimal
+
+from services.registration.domain.calls import Call
+from services.registration.domain.fields import N_, LabelledAnswer, Section
+from services.registration.domain.review import Status
+from services.registration.web.texts import BABEL_LOCALE, LOCALES, Texts
+from shared.i18n import translations
+
+DOMAIN = "staff"
+STAFF_LANGUAGES = ("en", "fr")
+DEFAULT_TIMEZONE = "Europe/Brussels"
+"""For a viewer without an account (a STAFF_TOKENS machine client): Efus's own time."""
+
+STATUSES = {
+    Status.SUBMITTED: N_("Submitted"),
+    Status.UNDER_REVIEW: N_("Under review"),
+    Status.MORE_INFO_REQUESTED: N_("More information requested"),
+    Status.SHORTLISTED: N_("Shortlisted"),
+    Status.SELECTED: N_("Selected"),
+    Status.WAITLISTED: N_("Waitlisted"),
+    Status.REJECTED: N_("Rejected"),
+    Status.WITHDRAWN: N_("Withdrawn"),
+}
+
+SECTIONS = {
+    Section.CITY: N_("City"),
+    Section.CONTACT: N_("Official contact"),
+    Section.APPLICATION: N_("Application"),
+    Section.DATA_PROTECTION: N_("Data protection"),
+}
+"""The staff page's heading of each section of the form (the applicant's legends are in `messages`)."""
+
+ROLES = {"admin": N_("Administrator"), "reviewer": N_("Reviewer")}
+
+AUDIT_ACTIONS = {
+    "application.submitted": N_("Application submitted"),
+    "application.updated": N_("Application changed by the applicant"),
+    "application.withdrawn": N_("Application withdrawn"),
+    "application.link_resent": N_("Application link sent again"),
+    "application.erased": N_("Personal data erased"),
+    "person.erased": N_("Personal data erased"),
+    "review.moved": N_("Moved in the review"),
+    "review.more_information_requested": N_("More information asked of the applicant"),
+    "review.scored": N_("Scored"),
+    "decision.staged": N_("Decision staged"),
+    "decision.released": N_("Decision released"),
+    "decision.place_offered": N_("Place offered from the waitlist"),
+    "call.created": N_("Call created"),
+    "call.changed": N_("Call changed"),
+    "city.signed_up": N_("City signed up"),
+    "city.contacts_changed": N_("City contacts changed"),
+    "staff.added": N_("Staff account added"),
+    "staff.invited": N_("Staff member invited"),
+    "staff.role_changed": N_("Staff role changed"),
+    "staff.deactivated": N_("Staff account deactivated"),
+    "sign_in": N_("Signed in"),
+    "sign_out": N_("Signed out"),
+    "sign_in.link_sent": N_("Sign-in link sent"),
+    "sign_in.link_printed": N_("Sign-in link printed"),
+    "sign_in.refused": N_("Sign-in refused"),
+    "sign_in.throttled": N_("Sign-in link held back (too many requests)"),
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Whose language and timezone a staff page is in."""
+
+    language: str = "en"
+    timezone: str = DEFAULT_TIMEZONE
+
+
+def staff_language(requested: str | None, preferred: str) -> str:
+    """?lang= if the staff pages speak it, else the account's language if they do, else English."""
+    for language in ((requested or "").lower(), preferred.lower().split("-")[0]):
+        if language in STAFF_LANGUAGES:
+            return language
+    return "en"
+
+
+class StaffTexts:
+    """gettext of the staff domain plus Babel's dates and numbers for one viewer."""
+
+    def __init__(self, viewer: Viewer) -> None:
+        self.translations, self.language = translations(LOCALES, viewer.language, DOMAIN)
+        self.zone = ZoneInfo(viewer.timezone)
+        self.locale = BABEL_LOCALE.get(self.language, self.language)
+
+    def __call__(self, message: str, **values: object) -> str:
+        text = self.translations.gettext(message)
+        return text % values if values else text
+
+    def status(self, status: Status) -> str:
+        return self(STATUSES[status])
+
+    def move_to(self, status: Status) -> str:
+        return self(N_("Move to: %(status)s"), status=self.status(status))
+
+    def section(self, section: Section) -> str:
+        return self(SECTIONS[section])
+
+    def role(self, role: str) -> str:
+        return self(ROLES[role]) if role in ROLES else role
+
+    def action(self, action: str) -> str:
+        """An audit action as a phrase; an action this page does not know yet is shown as recorded."""
+        return self(AUDIT_ACTIONS[action]) if action in AUDIT_ACTIONS else action
+
+    def yes_no(self, value: object) -> str:
+        return self(N_("Yes")) if value else self(N_("No"))
+
+    def label(self, answer: LabelledAnswer) -> str:
+        """A field's label: the form's own msgid, from the applicant catalogue (one definition)."""
+        return Texts(self.language)(answer.field.label)
+
+    def answer(self, answer: LabelledAnswer) -> str:
+        """An answer as written; a checkbox as yes/no, a country or language code by its name."""
+        if answer.field.checkbox:
+            return self.yes_no(answer.value)
+        if not answer.given:
+            return "—"
+        names = {"countries": Locale.parse(self.locale).territories, "languages": Locale.parse(self.locale).languages}
+        value = str(answer.value)
+        return names[answer.field.choices].get(value, value) if answer.field.choices in names else value
+
+    def when(self, moment: datetime) -> str:
+        """'2 December 2026, 22:36' / '2 décembre 2026, 22:36' at the viewer's place."""
+        date = get_date_format("long", self.locale).pattern
+        time = get_time_format("short", self.locale).pattern
+        pattern = get_datetime_format("long", self.locale).replace("{1}", date).replace("{0}", time)
+        return format_datetime(moment.astimezone(self.zone), pattern, locale=self.locale)
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, "#,##0.##", locale=self.locale)
+
+    def title(self, call: Call) -> str:
+        return call.title_in(self.language)
+
+    def criterion(self, call: Call, key: str) -> str:
+        """A criterion's name in the language (English, else its key, if the call has no such name)."""
+        found = next((c for c in call.criteria if c.key == key), None)
+        if found is None:
+            return key
+        return found.name.get(self.language) or found.name.get("en") or key
