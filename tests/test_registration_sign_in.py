@@ -275,7 +275,7 @@ async def test_sign_in_from_the_email_in_chromium(stack, smtp_sink, admin_email)
             await page.wait_for_url(f"{base}/staff")
             assert admin_email in await page.locator("header").inner_text()
 
-            await page.get_by_role("button", name="Sign out").click()
+            await page.get_by_role("button", name="Se déconnecter").click()  # a French account: French staff pages
             await page.wait_for_url("**/sign-in?signed-out=1")
             assert "Déconnexion effectuée." in await page.get_by_role("status").inner_text()
         finally:
