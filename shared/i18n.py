@@ -51,6 +51,22 @@ def translations(locales: Path, language: str, domain: str = "messages") -> tupl
     return first, found[0][0]
 
 
+def layered_translations(language: str, *sources: tuple[Path, str]) -> gettext.NullTranslations:
+    """One fresh catalogue for `language` from several (locales, domain) sources, later ones winning
+    (a service's page words over the shared layout's); the source strings when none has the language."""
+    merged: Translations | None = None
+    for locales, domain in sources:
+        for language_tag in reversed(fallback_chain(language)):
+            catalogue = _catalogue(locales, language_tag, domain)
+            if catalogue is None:
+                continue
+            if merged is None:
+                merged = catalogue
+            else:
+                merged.merge(catalogue)
+    return merged if merged is not None else gettext.NullTranslations()
+
+
 def negotiate(accept_language: str | None, available: tuple[str, ...], default: str = SOURCE_LANGUAGE) -> str:
     """The best of `available` for an Accept-Language header (q-values honoured)."""
     ranked = []

@@ -46,6 +46,8 @@ from shared.web.health import health_router
 from shared.web.metrics import HttpMetricsMiddleware, ServiceMetrics, metrics_router
 from shared.web.middleware import UnitOfWorkMiddleware
 from shared.web.openapi import common_answers, document_answers
+from shared.web.pages import assets
+from shared.web.pages.guard import install_page_errors
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +125,8 @@ def create_app(service: Service, settings: Settings) -> FastAPI:
     app.include_router(health_router(_readiness_checks))
     app.include_router(metrics_router())
     app.include_router(asyncapi_router())
+    app.include_router(assets.router)
+    install_page_errors(app)
     for router in service.routers:
         app.include_router(router)
     for install in service.middleware:

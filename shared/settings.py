@@ -7,6 +7,7 @@ Bad or missing values stop the process at start-up with one message naming every
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AnyHttpUrl, EmailStr, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -45,8 +46,10 @@ class Settings(BaseSettings):
     """Requests per minute per client on public forms and APIs (registration); 0 turns it off."""
     rejected_retention_days: int = Field(default=180, ge=0)
     """Days after a call closes before rejected applicants' personal data is erased."""
+    scheduling_public_url: AnyHttpUrl | None = None
+    """Public base URL of scheduling (its pages, ICS and decline links); default: see `public_url_of`."""
     notifications_public_url: AnyHttpUrl | None = None
-    """Public base URL of notifications (unsubscribe links); default http://127.0.0.1:NOTIFICATIONS_PORT."""
+    """Public base URL of notifications (its pages, unsubscribe links); default: see `public_url_of`."""
     notifications_max_send_rate: float = Field(default=20.0, ge=0)
     """Emails per second each notifications process sends at most (relay limits); 0 = unlimited."""
     notifications_smtp_connections: int = Field(default=4, ge=1, le=32)
@@ -99,6 +102,19 @@ class Settings(BaseSettings):
 
     def port_of(self, service: str) -> int:
         return getattr(self, f"{service}_port")
+
+    def public_url_of(self, service: str) -> str:
+        """Where people reach a service (no trailing slash): registration at PUBLIC_BASE_URL; another
+        at its own *_PUBLIC_URL, else at PUBLIC_BASE_URL, on the service's own port when PUBLIC_BASE_URL
+        names registration's port (local runs, compose) and as is behind one reverse proxy."""
+        base = str(self.public_base_url).rstrip("/")
+        configured = getattr(self, f"{service}_public_url", None) if service != "registration" else None
+        if configured:
+            return str(configured).rstrip("/")
+        parts = urlsplit(base)
+        if service != "registration" and parts.port == self.registration_port:
+            parts = parts._replace(netloc=f"{parts.hostname}:{self.port_of(service)}")
+        return urlunsplit(parts)
 
 
 class ConfigError(SystemExit):

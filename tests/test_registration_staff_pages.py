@@ -58,7 +58,7 @@ async def test_admin_scores_stages_and_releases_from_the_pages(base):
             f"/staff/applications/{application_id}/decision",
             data={"csrf_token": csrf_of(hidden), "decision": "selected"},
         )
-        assert refused.status_code == 403 and "admin role" in refused.text
+        assert refused.status_code == 403 and "needs the role: Administrator" in refused.text
 
         no_csrf = await admin.post(f"/staff/applications/{application_id}/decision", data={"decision": "selected"})
         assert no_csrf.status_code == 403 and "Session expired" in no_csrf.text

@@ -16,12 +16,13 @@ from hypothesis import strategies as st
 from services.scheduling.domain import messages
 from services.scheduling.domain.activities import Activity, RuleBroken, as_utc, check_limits, check_session
 from services.scheduling.domain.conflicts import Interval, first_overlap, overlaps
-from services.scheduling.domain.links import DECLINE_PURPOSE, Links, scheduling_base_url
+from services.scheduling.domain.links import DECLINE_PURPOSE, Links
 from services.scheduling.domain.nominations import Nomination
 from services.scheduling.domain.places import FREED_REASONS, Limits, Seat, decide, promotions, waitlist_order
 from services.scheduling.domain.reminders import plan_reminders
 from shared.calendar import CalendarEvent, Person, calendar, fold
 from shared.security import signing
+from shared.settings import Settings
 
 T0 = datetime(2025, 5, 1, tzinfo=UTC)
 CITIES = [uuid.UUID(int=i) for i in range(1, 6)]
@@ -190,8 +191,17 @@ def test_reminders_are_planned_before_the_start_and_never_in_the_past():
 
 
 def test_links_go_to_scheduling_when_the_public_url_is_registrations_own_port():
-    assert scheduling_base_url("http://127.0.0.1:8001/", 8001, 8002) == "http://127.0.0.1:8002"
-    assert scheduling_base_url("https://pactesur.efus.eu", 8001, 8002) == "https://pactesur.efus.eu"
+    def urls(**values):
+        found = Settings(
+            database_url="postgresql://x/y", kafka_bootstrap_servers="k:9092", secret_key="k" * 16, **values
+        )
+        return [found.public_url_of(name) for name in ("registration", "scheduling", "notifications")]
+
+    local = ["http://127.0.0.1:8001", "http://127.0.0.1:8002", "http://127.0.0.1:8003"]
+    assert urls(public_base_url="http://127.0.0.1:8001/") == local
+    assert urls(public_base_url="https://pactesur.efus.eu") == ["https://pactesur.efus.eu"] * 3
+    chosen = urls(public_base_url="https://pactesur.efus.eu", notifications_public_url="https://mail.efus.eu/")
+    assert chosen == ["https://pactesur.efus.eu", "https://pactesur.efus.eu", "https://mail.efus.eu"]
 
 
 @settings(database=None)

@@ -43,6 +43,10 @@ class StaffMember:
     role: Role
     person_id: UUID | None = None
     """The staff account of a signed-in person (shared.security.sessions); None for a STAFF_TOKENS client."""
+    language: str = "en"
+    """The language of the person's pages (their account's)."""
+    timezone: str | None = None
+    """Their timezone (their account's); None for a STAFF_TOKENS client."""
 
 
 def token_hash(token: str) -> str:

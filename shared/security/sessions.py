@@ -41,22 +41,34 @@ class Session:
     role: Role | None
     """The staff role when the session began (registration re-reads the account on each request)."""
     expires_at: datetime
+    language: str = "en"
+    """The language of the person's pages when the session began."""
+    timezone: str | None = None
 
     def staff_member(self) -> StaffMember | None:
         """The staff member this session signs in, if it is a staff session."""
         if self.kind != "staff" or self.role not in ROLES:
             return None
-        return StaffMember(self.name, self.role, person_id=self.person_id)
+        return StaffMember(self.name, self.role, self.person_id, self.language, self.timezone)
 
 
-def new_session(session_id: UUID, person_id: UUID, kind: Kind, name: str, role: Role | None, now: datetime) -> Session:
-    return Session(session_id, person_id, kind, name, role, now + LIFETIME)
+def new_session(
+    session_id: UUID,
+    person_id: UUID,
+    kind: Kind,
+    name: str,
+    role: Role | None,
+    now: datetime,
+    language: str = "en",
+    timezone: str | None = None,
+) -> Session:
+    return Session(session_id, person_id, kind, name, role, now + LIFETIME, language, timezone)
 
 
 def issue(secret: bytes, session: Session) -> str:
     """The cookie value."""
     data = {"s": str(session.session_id), "p": str(session.person_id), "k": session.kind, "n": session.name}
-    data |= {"r": session.role, "e": int(session.expires_at.timestamp())}
+    data |= {"r": session.role, "e": int(session.expires_at.timestamp()), "l": session.language, "z": session.timezone}
     return signing.sign(secret, PURPOSE, data, expires_at=session.expires_at)
 
 
@@ -68,7 +80,10 @@ def read(secret: bytes, value: str, now: datetime) -> Session:
         if kind not in KINDS or (role is not None and role not in ROLES):
             raise ValueError(kind)
         expires_at = datetime.fromtimestamp(int(data["e"]), UTC)
-        session = Session(UUID(data["s"]), UUID(data["p"]), kind, str(data["n"]), role, expires_at)
+        language, timezone = str(data.get("l") or "en"), data.get("z")
+        if timezone is not None and not isinstance(timezone, str):
+            raise ValueError(timezone)
+        session = Session(UUID(data["s"]), UUID(data["p"]), kind, str(data["n"]), role, expires_at, language, timezone)
     except (KeyError, ValueError, TypeError):
         raise signing.InvalidToken("this session is not valid") from None
     return session

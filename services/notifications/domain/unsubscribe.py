@@ -39,5 +39,4 @@ def unsubscription(settings: Settings, token: str, now: datetime) -> Unsubscript
 
 
 def public_url(settings: Settings) -> str:
-    configured = settings.notifications_public_url
-    return str(configured).rstrip("/") if configured else f"http://127.0.0.1:{settings.notifications_port}"
+    return settings.public_url_of("notifications")

@@ -34,7 +34,7 @@ class StaffAccount:
 
     def member(self) -> StaffMember:
         """The account as the workflows' actor; named by its address in the audit log."""
-        return StaffMember(self.email, self.role, person_id=self.id)
+        return StaffMember(self.email, self.role, self.id, self.language, self.timezone)
 
 
 def new_account(

@@ -11,100 +11,43 @@ for a staff-token client; `?lang=` overrides the language (links and forms of th
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from services.registration.api.staff import csv_response
 from services.registration.domain.fields import N_, by_section
 from services.registration.domain.review import DECISIONS, Status
 from services.registration.domain.scoring import ReviewInput
-from services.registration.web.public import csrf_ok, posted
 from services.registration.web.sign_in import end_session
-from services.registration.web.staff_texts import STAFF_LANGUAGES, StaffTexts, Viewer, staff_language
+from services.registration.web.staff_texts import PAGES, StaffTexts
 from services.registration.workflows import calls, selection
-from services.registration.workflows import staff as accounts
 from shared.dependencies import Dependencies
 from shared.refusals import NotFound, Refused
 from shared.runtime import dependencies_of
 from shared.security.auth import StaffMember, authenticate
-from shared.web import csrf
-from shared.web.access import session_member
+from shared.web.pages.forms import csrf_ok, posted
+from shared.web.pages.guard import STAFF_TOKEN_COOKIE, StaffPage
+from shared.web.pages.rendering import kept_language
 
-TEMPLATES = Path(__file__).parent / "templates" / "staff"
-COOKIE = "pactesur_staff"
 router = APIRouter(prefix="/staff", include_in_schema=False)
 Deps = Annotated[Dependencies, Depends(dependencies_of)]
+Reviewer = Annotated[StaffMember, Depends(StaffPage("reviewer"))]
+Admin = Annotated[StaffMember, Depends(StaffPage())]
 MOVES = (Status.UNDER_REVIEW, Status.SHORTLISTED)
 """The moves the application page offers as buttons."""
 
 
-@lru_cache(maxsize=len(STAFF_LANGUAGES))
-def environment(language: str) -> Environment:
-    """One Environment per language, `_()` from the staff catalogue (see web/public.py for why)."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(("html",)),
-        extensions=["jinja2.ext.i18n"],
-        undefined=StrictUndefined,
-    )
-    env.install_gettext_translations(StaffTexts(Viewer(language)).translations, newstyle=True)
-    return env
-
-
-async def signed_in(request: Request) -> StaffMember | None:
-    """The staff member of the sign-in session, or of the old staff-token cookie; kept for render()
-    with whose language and timezone the page is in."""
-    token = request.cookies.get(COOKIE)
-    deps = dependencies_of(request)
-    member = authenticate(deps.settings.staff_tokens, token) if token else None
-    request.state.staff_member = member or await session_member(request)
-    request.state.viewer = await _viewer(deps, request.state.staff_member)
-    return request.state.staff_member
-
-
-async def _viewer(deps: Dependencies, who: StaffMember | None) -> Viewer:
-    account = await accounts.account_of(deps, who.person_id) if who and who.person_id else None
-    return Viewer(account.language, account.timezone) if account else Viewer()
-
-
 def texts_of(request: Request) -> StaffTexts:
-    """The page's words: the viewer's, in the ?lang= language if the staff pages speak it."""
-    viewer = getattr(request.state, "viewer", None) or Viewer()
-    language = staff_language(request.query_params.get("lang"), viewer.language)
-    return StaffTexts(Viewer(language, viewer.timezone))
-
-
-def kept_language(request: Request) -> str:
-    """'?lang=fr' when the page's language was chosen by ?lang=, for its links and forms to keep."""
-    wanted = (request.query_params.get("lang") or "").lower()
-    return f"?lang={wanted}" if wanted in STAFF_LANGUAGES else ""
+    """The page's words, in the viewer's language (shared.web.pages.viewer)."""
+    return PAGES.texts(PAGES.viewer(request))  # type: ignore[return-value]
 
 
 def render(request: Request, template: str, code: int = 200, **context: Any) -> HTMLResponse:
-    deps = dependencies_of(request)
-    token = csrf.new_token(deps.settings.signing_key, deps.now())
-    who = getattr(request.state, "staff_member", None)
-    texts = texts_of(request)
-    html = (
-        environment(texts.language)
-        .get_template(template)
-        .render(csrf_token=token, who=who, t=texts, keep=kept_language(request), **context)
-    )
-    response = HTMLResponse(html, status_code=code)
-    response.set_cookie(csrf.COOKIE, token, httponly=True, samesite="strict", max_age=4 * 3600)
-    return response
-
-
-def to_login() -> RedirectResponse:
-    """Signed out (or never in): to the sign-in page, which links to the staff-token form too."""
-    return RedirectResponse("/sign-in", status.HTTP_303_SEE_OTHER)
+    return PAGES.render(request, template, code, current="calls", **context)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -121,28 +64,25 @@ async def login(request: Request, deps: Deps) -> Response:
         return render(request, "login.html", 401, error=t("This token is not valid."))
     response = RedirectResponse("/staff", status.HTTP_303_SEE_OTHER)
     secure = str(deps.settings.public_base_url).startswith("https")
-    response.set_cookie(COOKIE, data["token"], httponly=True, samesite="strict", secure=secure, max_age=12 * 3600)
+    response.set_cookie(
+        STAFF_TOKEN_COOKIE, data["token"], httponly=True, samesite="strict", secure=secure, max_age=12 * 3600
+    )
     return response
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     """Ends both kinds of sign-in (the session one server-side too: web/sign_in.py)."""
-    return await end_session(request, COOKIE)
+    return await end_session(request, STAFF_TOKEN_COOKIE)
 
 
 @router.get("", response_class=HTMLResponse)
-async def home(request: Request, deps: Deps) -> Response:
-    if await signed_in(request) is None:
-        return to_login()
+async def home(request: Request, deps: Deps, who: Reviewer) -> Response:
     return render(request, "calls.html", calls=await calls.list_calls(deps))
 
 
 @router.get("/calls/{slug}", response_class=HTMLResponse)
-async def call_page(slug: str, request: Request, deps: Deps) -> Response:
-    who = await signed_in(request)
-    if who is None:
-        return to_login()
+async def call_page(slug: str, request: Request, deps: Deps, who: Reviewer) -> Response:
     wanted_status = request.query_params.get("status") or None
     wanted_country = (request.query_params.get("country") or "").upper() or None
     try:
@@ -161,10 +101,7 @@ async def call_page(slug: str, request: Request, deps: Deps) -> Response:
 
 
 @router.get("/calls/{slug}/export.csv")
-async def export(slug: str, request: Request, deps: Deps) -> Response:
-    who = await signed_in(request)
-    if who is None or who.role != "admin":
-        return to_login()
+async def export(slug: str, request: Request, deps: Deps, who: Admin) -> Response:
     try:
         text = await selection.export_applications(deps, slug)
     except NotFound:
@@ -173,16 +110,13 @@ async def export(slug: str, request: Request, deps: Deps) -> Response:
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
-async def application_page(application_id: UUID, request: Request, deps: Deps) -> Response:
-    return await _application_view(request, deps, application_id, request.query_params.get("notice"))
+async def application_page(application_id: UUID, request: Request, deps: Deps, who: Reviewer) -> Response:
+    return await _application_view(request, deps, who, application_id, request.query_params.get("notice"))
 
 
 async def _application_view(
-    request: Request, deps: Dependencies, application_id: UUID, notice: str | None, code: int = 200
+    request: Request, deps: Dependencies, who: StaffMember, application_id: UUID, notice: str | None, code: int = 200
 ) -> Response:
-    who = await signed_in(request)
-    if who is None:
-        return to_login()
     try:
         file = await selection.application_file(deps, application_id, who)
     except NotFound:
@@ -205,58 +139,53 @@ def _no_such(request: Request, title: str, body: str) -> HTMLResponse:
     return render(request, "message.html", 404, title=texts_of(request)(title), body=body)
 
 
-async def _act(request: Request, deps: Dependencies, application_id: UUID, admin_only: bool, action) -> Response:
+async def _act(request: Request, deps: Dependencies, who: StaffMember, application_id: UUID, action) -> Response:
     """Runs one review action; `action(who, data, texts)` answers the notice shown after the redirect."""
-    who = await signed_in(request)
-    if who is None:
-        return to_login()
     data = await posted(request)
     t = texts_of(request)
     if not csrf_ok(request, data):
-        return await _application_view(request, deps, application_id, t("Session expired: please try again."), 403)
-    if admin_only and who.role != "admin":
-        return await _application_view(request, deps, application_id, t("This needs the admin role."), 403)
+        return await _application_view(request, deps, who, application_id, t("Session expired: please try again."), 403)
     try:
         notice = await action(who, data, t)
     except (Refused, NotFound, ValueError) as error:
-        return await _application_view(request, deps, application_id, t("Refused: %(why)s", why=error), 409)
+        return await _application_view(request, deps, who, application_id, t("Refused: %(why)s", why=error), 409)
     kept = {"lang": t.language} if kept_language(request) else {}
     target = f"/staff/applications/{application_id}?{urlencode({'notice': notice} | kept)}"
     return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/applications/{application_id}/review")
-async def score(application_id: UUID, request: Request, deps: Deps) -> Response:
+async def score(application_id: UUID, request: Request, deps: Deps, who: Reviewer) -> Response:
     async def action(who: StaffMember, data: dict[str, str], t: StaffTexts) -> str:
         scores = {k.removeprefix("score_"): int(v) for k, v in data.items() if k.startswith("score_") and v}
         await selection.score(deps, application_id, ReviewInput(scores=scores, comment=data.get("comment", "")), who)
         return t("Scores saved.")
 
-    return await _act(request, deps, application_id, False, action)
+    return await _act(request, deps, who, application_id, action)
 
 
 @router.post("/applications/{application_id}/move")
-async def move(application_id: UUID, request: Request, deps: Deps) -> Response:
+async def move(application_id: UUID, request: Request, deps: Deps, who: Admin) -> Response:
     async def action(who: StaffMember, data: dict[str, str], t: StaffTexts) -> str:
         target = Status(data.get("status", ""))
         await selection.move(deps, application_id, target, who, data.get("reason") or None)
         return t("Moved to: %(status)s.", status=t.status(target))
 
-    return await _act(request, deps, application_id, True, action)
+    return await _act(request, deps, who, application_id, action)
 
 
 @router.post("/applications/{application_id}/decision")
-async def decide(application_id: UUID, request: Request, deps: Deps) -> Response:
+async def decide(application_id: UUID, request: Request, deps: Deps, who: Admin) -> Response:
     async def action(who: StaffMember, data: dict[str, str], t: StaffTexts) -> str:
         decision = Status(data["decision"]) if data.get("decision") else None
         await selection.stage(deps, application_id, decision, who, data.get("reason") or None)
         return t("Staged: %(decision)s.", decision=t.status(decision)) if decision else t("Unstaged.")
 
-    return await _act(request, deps, application_id, True, action)
+    return await _act(request, deps, who, application_id, action)
 
 
 @router.post("/applications/{application_id}/more-information")
-async def more_information(application_id: UUID, request: Request, deps: Deps) -> Response:
+async def more_information(application_id: UUID, request: Request, deps: Deps, who: Admin) -> Response:
     async def action(who: StaffMember, data: dict[str, str], t: StaffTexts) -> str:
         message = data.get("message", "").strip()
         if not message:
@@ -266,16 +195,17 @@ async def more_information(application_id: UUID, request: Request, deps: Deps) -
         )
         return t("The applicant has been asked.")
 
-    return await _act(request, deps, application_id, True, action)
+    return await _act(request, deps, who, application_id, action)
 
 
 @router.post("/calls/{slug}/release")
-async def release(slug: str, request: Request, deps: Deps) -> Response:
-    who = await signed_in(request)
+async def release(slug: str, request: Request, deps: Deps, who: Admin) -> Response:
     data = await posted(request)
-    if who is None or who.role != "admin" or not csrf_ok(request, data):
-        return to_login()
     t = texts_of(request)
+    if not csrf_ok(request, data):
+        return render(
+            request, "message.html", 403, title=t("Nothing released"), body=t("Session expired: please try again.")
+        )
     try:
         released = await selection.release(deps, slug, who)
     except (Refused, NotFound) as error:

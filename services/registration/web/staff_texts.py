@@ -1,6 +1,6 @@
 """Words, dates and numbers of the staff pages, in the viewer's language and timezone.
 
-The staff pages speak English and French only, from their own gettext domain (`locales/staff.pot`,
+The staff pages speak English and French (shared.web.pages), from their own gettext domain (`locales/staff.pot`,
 `locales/fr/LC_MESSAGES/staff.po`, extracted with `staff-babel.cfg`): the applicant's catalogue
 (`messages`) must be complete in every form language, and staff texts need not be. Each label of a
 status, audit action or role is defined once here; templates call `StaffTexts` for them.
@@ -13,24 +13,16 @@ Refresh the template from services/registration/ after changing a staff page:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_datetime, get_date_format, get_datetime_format, get_time_format
-from babel.numbers import format_decimal
 
 from services.registration.domain.calls import Call
 from services.registration.domain.fields import N_, LabelledAnswer, Section
 from services.registration.domain.review import Status
-from services.registration.web.texts import BABEL_LOCALE, LOCALES, Texts
-from shared.i18n import translations
-
-DOMAIN = "staff"
-STAFF_LANGUAGES = ("en", "fr")
-DEFAULT_TIMEZONE = "Europe/Brussels"
-"""For a viewer without an account (a STAFF_TOKENS machine client): Efus's own time."""
+from services.registration.web.texts import LOCALES, Texts
+from shared.web.pages.rendering import Pages
+from shared.web.pages.texts import PageTexts
 
 STATUSES = {
     Status.SUBMITTED: N_("Submitted"),
@@ -50,8 +42,6 @@ SECTIONS = {
     Section.DATA_PROTECTION: N_("Data protection"),
 }
 """The staff page's heading of each section of the form (the applicant's legends are in `messages`)."""
-
-ROLES = {"admin": N_("Administrator"), "reviewer": N_("Reviewer")}
 
 AUDIT_ACTIONS = {
     "application.submitted": N_("Application submitted"),
@@ -83,33 +73,8 @@ AUDIT_ACTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """Whose language and timezone a staff page is in."""
-
-    language: str = "en"
-    timezone: str = DEFAULT_TIMEZONE
-
-
-def staff_language(requested: str | None, preferred: str) -> str:
-    """?lang= if the staff pages speak it, else the account's language if they do, else English."""
-    for language in ((requested or "").lower(), preferred.lower().split("-")[0]):
-        if language in STAFF_LANGUAGES:
-            return language
-    return "en"
-
-
-class StaffTexts:
-    """gettext of the staff domain plus Babel's dates and numbers for one viewer."""
-
-    def __init__(self, viewer: Viewer) -> None:
-        self.translations, self.language = translations(LOCALES, viewer.language, DOMAIN)
-        self.zone = ZoneInfo(viewer.timezone)
-        self.locale = BABEL_LOCALE.get(self.language, self.language)
-
-    def __call__(self, message: str, **values: object) -> str:
-        text = self.translations.gettext(message)
-        return text % values if values else text
+class StaffTexts(PageTexts):
+    """The console's texts (shared.web.pages.texts) plus registration's own labels."""
 
     def status(self, status: Status) -> str:
         return self(STATUSES[status])
@@ -120,15 +85,9 @@ class StaffTexts:
     def section(self, section: Section) -> str:
         return self(SECTIONS[section])
 
-    def role(self, role: str) -> str:
-        return self(ROLES[role]) if role in ROLES else role
-
     def action(self, action: str) -> str:
         """An audit action as a phrase; an action this page does not know yet is shown as recorded."""
         return self(AUDIT_ACTIONS[action]) if action in AUDIT_ACTIONS else action
-
-    def yes_no(self, value: object) -> str:
-        return self(N_("Yes")) if value else self(N_("No"))
 
     def label(self, answer: LabelledAnswer) -> str:
         """A field's label: the form's own msgid, from the applicant catalogue (one definition)."""
@@ -144,16 +103,6 @@ class StaffTexts:
         value = str(answer.value)
         return names[answer.field.choices].get(value, value) if answer.field.choices in names else value
 
-    def when(self, moment: datetime) -> str:
-        """'2 December 2026, 22:36' / '2 décembre 2026, 22:36' at the viewer's place."""
-        date = get_date_format("long", self.locale).pattern
-        time = get_time_format("short", self.locale).pattern
-        pattern = get_datetime_format("long", self.locale).replace("{1}", date).replace("{0}", time)
-        return format_datetime(moment.astimezone(self.zone), pattern, locale=self.locale)
-
-    def number(self, value: float) -> str:
-        return format_decimal(value, "#,##0.##", locale=self.locale)
-
     def title(self, call: Call) -> str:
         return call.title_in(self.language)
 
@@ -163,3 +112,7 @@ class StaffTexts:
         if found is None:
             return key
         return found.name.get(self.language) or found.name.get("en") or key
+
+
+PAGES = Pages(Path(__file__).parent / "templates" / "staff", LOCALES, "staff", StaffTexts)
+"""Registration's staff pages on the shared layout."""

@@ -90,7 +90,10 @@ async def sign_in(deps: Dependencies, token: str) -> str:
         if account is None or not account.active:
             raise LinkUsed()  # deactivated since the link was sent: it is of no use any more
         await staff.mark_link_used(conn, link)
-        session = sessions.new_session(deps.new_id(), account.id, "staff", account.email, account.role, now)
+        member = account.member()
+        session = sessions.new_session(
+            deps.new_id(), account.id, "staff", account.email, account.role, now, member.language, member.timezone
+        )
         await staff.insert_session(conn, session, now, client_address.get())
         await _record(conn, deps, account.email, "sign_in", str(account.id), {"session": session.session_id})
     return sessions.issue(deps.settings.signing_key, session)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
-from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 from shared.contracts import Organiser
@@ -20,15 +19,6 @@ DECLINE_PURPOSE = "scheduling-decline"
 INVITATION_ICS_PURPOSE = "scheduling-invitation-ics"
 ICS_LINK_VALIDITY = timedelta(days=60)
 DEFAULT_ORGANISER = Organiser(name="PACTESUR 2", email="no-reply@pactesur.efus.eu")
-
-
-def scheduling_base_url(public_base_url: str, registration_port: int, scheduling_port: int) -> str:
-    """PUBLIC_BASE_URL fronts every service behind a proxy; where it is registration's own port
-    (local runs, compose), scheduling's links go to scheduling's port on the same host."""
-    parts = urlsplit(str(public_base_url).rstrip("/"))
-    if parts.port == registration_port:
-        parts = parts._replace(netloc=f"{parts.hostname}:{scheduling_port}")
-    return urlunsplit(parts)
 
 
 @dataclass(frozen=True)
@@ -42,7 +32,7 @@ class Links:
 
     @classmethod
     def of(cls, settings: Settings) -> Links:
-        base = scheduling_base_url(str(settings.public_base_url), settings.registration_port, settings.scheduling_port)
+        base = settings.public_url_of("scheduling")
         name, address = parseaddr(settings.mail_from)
         organiser = Organiser(name=name or "PACTESUR 2", email=address) if "@" in address else DEFAULT_ORGANISER
         return cls(base_url=base, secret=settings.signing_key, organiser=organiser)

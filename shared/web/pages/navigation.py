@@ -1,0 +1,58 @@
+"""The staff console's navigation bar: the one list of its places, in whichever service they live.
+
+Each place is a path on one service's public URL (Settings.public_url_of), so that a page of any
+service links to all of them. A place shown only to some roles says so; the page itself still checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.security.auth import Role, StaffMember
+from shared.settings import Settings
+from shared.web.pages.texts import N_
+
+
+@dataclass(frozen=True)
+class Place:
+    key: str
+    label: str
+    service: str
+    path: str
+    roles: tuple[Role, ...] = ("admin", "reviewer")
+
+
+PLACES = (
+    Place("calls", N_("Calls"), "registration", "/staff"),
+    Place("cities", N_("Cities"), "registration", "/staff/cities"),
+    Place("programme", N_("Programme"), "scheduling", "/staff/programme"),
+    Place("report", N_("Report"), "scheduling", "/staff/report"),
+    Place("mail", N_("Mail"), "notifications", "/staff/mail", ("admin",)),
+    Place("accounts", N_("Accounts"), "registration", "/staff/accounts", ("admin",)),
+    Place("profile", N_("My profile"), "notifications", "/staff/profile"),
+)
+SIGN_IN_PATH = "/sign-in"
+SIGN_OUT_PATH = "/sign-out"
+"""Both on registration, which owns the sessions."""
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+    current: bool
+
+
+def url_of(settings: Settings, service: str, path: str) -> str:
+    return settings.public_url_of(service) + path
+
+
+def bar(settings: Settings, who: StaffMember | None, current: str) -> list[Link]:
+    """The places `who` may open, `current` marked (labels are msgids: the layout translates them)."""
+    if who is None:
+        return []
+    return [
+        Link(place.label, url_of(settings, place.service, place.path), place.key == current)
+        for place in PLACES
+        if who.role in place.roles
+    ]

@@ -1,0 +1,48 @@
+"""Every catalogue of people's pages (the shared layout's `pages`, each service's `staff`) is complete
+in French, with the placeholders of the source, and its template holds every message the pages use:
+gated like the email catalogues. Refresh a template with the commands in its babel config."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = sorted([*ROOT.glob("services/*/locales/staff.pot"), ROOT / "shared/web/pages/locales/pages.pot"])
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def _french(template: Path) -> polib.POFile:
+    return polib.pofile(str(template.parent / "fr" / "LC_MESSAGES" / template.with_suffix(".po").name))
+
+
+def test_every_service_with_staff_pages_has_a_catalogue():
+    assert len(TEMPLATES) >= 2, TEMPLATES
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_the_catalogue_is_complete_in_french_with_the_placeholders_of_the_source(template):
+    source = polib.pofile(str(template))
+    french = _french(template)
+    missing = {e.msgid for e in source} - {e.msgid for e in french.translated_entries()}
+    assert missing == set(), f"untranslated in French: {sorted(missing)}"
+    assert [e.msgid for e in french.fuzzy_entries()] == []
+    wrong = [e.msgid for e in french if sorted(PLACEHOLDER.findall(e.msgid)) != sorted(PLACEHOLDER.findall(e.msgstr))]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_the_template_holds_every_message_of_the_pages(template, tmp_path):
+    folder = template.parent.parent
+    config = folder / ("staff-babel.cfg" if template.name == "staff.pot" else "babel.cfg")
+    fresh = tmp_path / "fresh.pot"
+    command = [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(config), "-k", "N_", "-k", "t"]
+    subprocess.run(
+        [*command, "-o", str(fresh), "--no-location", "--sort-output", "."], cwd=folder, check=True, capture_output=True
+    )
+    extracted = {e.msgid for e in polib.pofile(str(fresh))}
+    known = {e.msgid for e in polib.pofile(str(template))}
+    assert extracted - known == set(), f"refresh {template.relative_to(ROOT)} (see {config.name})"
