@@ -1,0 +1,106 @@
+"""Every kind of page passes axe-core (axe-playwright-python ships it) in real Chromium with no serious
+or critical violation, in English and in French, at desktop and at phone width.
+
+One test visits each page kind of each service (PAGE_KINDS); a new kind of page is added there. The
+pages are opened signed in as an admin (the staff-token cookie) unless they are public.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import async_playwright
+
+from services.registration.domain.programme import SLUG
+from tests.conftest import ADMIN_TOKEN
+from tests.registration_helpers import apply, new_call, staff_move
+from tests.test_registration_browser import ARGS
+
+SERIOUS = {"serious", "critical"}
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@dataclass(frozen=True)
+class PageKind:
+    name: str
+    service: str
+    path: str
+    signed_in: bool = True
+
+
+async def _page_kinds(stack) -> list[PageKind]:
+    """One page of each kind, with the data it needs made through the JSON API."""
+    async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=20) as api:
+        slug = await new_call(api, quota=2)
+        application_id = await apply(api, slug, f"axe-{uuid.uuid4().hex[:8]}@city.example.eu")
+        await staff_move(api, application_id, "under_review")
+    return [
+        PageKind("applicant form", "registration", f"/calls/{SLUG}/apply", signed_in=False),
+        PageKind("sign-in", "registration", "/sign-in", signed_in=False),
+        PageKind("staff-token sign-in", "registration", "/staff/login", signed_in=False),
+        PageKind("calls", "registration", "/staff"),
+        PageKind("a call's applications", "registration", f"/staff/calls/{slug}"),
+        PageKind("an application", "registration", f"/staff/applications/{application_id}"),
+        PageKind("not found", "registration", f"/staff/calls/no-such-{uuid.uuid4().hex[:6]}"),
+    ]
+
+
+def _staff_cookie(stack) -> list[dict]:
+    """The staff-token cookie, host-only on 127.0.0.1: every service's pages read it, whatever the port."""
+    return [{"name": "pactesur_staff", "value": ADMIN_TOKEN, "url": stack["registration"].url}]
+
+
+def _serious(results: dict) -> list[str]:
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
+async def test_every_page_kind_passes_axe_in_english_and_french_on_desktop_and_phone(stack, chromium):
+    kinds = await _page_kinds(stack)
+    axe = Axe()
+    found: dict[str, list[str]] = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=ARGS, headless=True)
+        try:
+            for viewport in (DESKTOP, PHONE):
+                context = await browser.new_context(viewport=viewport)
+                await context.add_cookies(
+                    [{"name": "pactesur_staff", "value": ADMIN_TOKEN, "url": stack["registration"].url}]
+                )
+                page = await context.new_page()
+                page.set_default_timeout(30_000)
+                await page.set_content('<html lang="en"><title>x</title><main><input type="text"></main></html>')
+                assert _serious((await axe.run(page)).response), "axe found nothing on a page with an unlabelled input"
+                for kind in kinds:
+                    for language in ("en", "fr"):
+                        if not kind.signed_in:
+                            await context.clear_cookies()
+                        separator = "&" if "?" in kind.path else "?"
+                        await page.goto(f"{stack[kind.service].url}{kind.path}{separator}lang={language}")
+                        results = (await axe.run(page)).response
+                        problems = _serious(results)
+                        if problems:
+                            found[f"{kind.name} [{language}, {viewport['width']}px]"] = problems
+                        if not kind.signed_in:
+                            await context.add_cookies(_staff_cookie(stack))
+                await context.close()
+        finally:
+            await browser.close()
+    assert found == {}, "\n".join(f"{page}: {problems}" for page, problems in found.items())
+
+
+@pytest.fixture
+def chromium():
+    from pathlib import Path
+
+    from tests.test_registration_browser import CHROMIUM
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium` (make test does)")
+    return CHROMIUM
