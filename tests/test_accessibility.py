@@ -1,10 +1,12 @@
 """Every kind of page passes axe-core (axe-playwright-python ships it) in real Chromium with no serious
-or critical violation, in English and in French, at desktop and at phone width.
+or critical violation, in English and in French, at desktop and at phone width; and no page shows an
+ISO timestamp, a raw boolean or a snake_case key.
 
 One test visits each page kind of each service (PAGE_KINDS); a new kind of page is added there. The
 pages are opened signed in as an admin (the staff-token cookie) unless they are public.
 """
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -19,6 +21,8 @@ from tests.registration_helpers import apply, new_call, staff_move
 from tests.test_registration_browser import ARGS
 
 SERIOUS = {"serious", "critical"}
+RAW = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}|\b(True|False|None)\b|\b[a-z]+_[a-z_]+\b")
+"""What a person must never read on a page: an ISO timestamp, a Python boolean, a snake_case key."""
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -61,7 +65,9 @@ def _serious(results: dict) -> list[str]:
     ]
 
 
-async def test_every_page_kind_passes_axe_in_english_and_french_on_desktop_and_phone(stack, chromium):
+async def test_every_page_kind_passes_axe_and_shows_no_raw_value_in_english_and_french_on_desktop_and_phone(
+    stack, chromium
+):
     kinds = await _page_kinds(stack)
     axe = Axe()
     found: dict[str, list[str]] = {}
@@ -85,6 +91,9 @@ async def test_every_page_kind_passes_axe_in_english_and_french_on_desktop_and_p
                         await page.goto(f"{stack[kind.service].url}{kind.path}{separator}lang={language}")
                         results = (await axe.run(page)).response
                         problems = _serious(results)
+                        raw = sorted({m.group(0) for m in RAW.finditer(await page.locator("body").inner_text())})
+                        if raw:
+                            problems.append(f"raw values on the page: {raw}")
                         if problems:
                             found[f"{kind.name} [{language}, {viewport['width']}px]"] = problems
                         if not kind.signed_in:
