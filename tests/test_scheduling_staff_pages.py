@@ -139,6 +139,7 @@ async def test_admin_runs_an_activity_from_the_pages(stack, infrastructure, admi
     assert report.status_code == 200
     assert '<svg class="chart" role="img"' in report.text and "<title " in report.text and title in report.text
     assert 'href="/staff/report.csv"' in report.text
+    assert not ISO.search(visible(report))
     download = await admin.get("/staff/report.csv")
     assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
     assert activity_id in download.text
@@ -148,6 +149,8 @@ async def test_admin_runs_an_activity_from_the_pages(stack, infrastructure, admi
     assert "Désignations" in text and "Présents (1)" in text and "Échange de policiers" in text
     assert format_date(started.astimezone(VIEWER), "long", locale="fr_FR") in text
     assert 'href="/staff/programme?lang=fr"' in french.text
+    assert not ISO.search(text) and not any(key in text for key in RAW_KEYS)
+    assert "Rapport" in visible(await admin.get("/staff/report?lang=fr"))
 
     no_reason = await post_form(admin, f"{page}/cancel", f"{page}/cancel", {"reason": ""})
     assert no_reason.status_code == 422 and "Say why (up to 5,000 characters)." in no_reason.text
