@@ -24,11 +24,16 @@ async def report(deps: Deps, staff: Reader) -> list[ReportLine]:
 
 @router.get("/report.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 async def report_csv(deps: Deps, staff: Reader) -> Response:
-    """The same as /report, for spreadsheets (UTF-8 with BOM so that Excel reads accents)."""
+    """The same as /report, for spreadsheets."""
+    return csv_response(await reporting.report(deps))
+
+
+def csv_response(lines: list[ReportLine]) -> Response:
+    """The report as a CSV download (UTF-8 with BOM so that Excel reads accents); the staff page's too."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(field.name for field in dataclasses.fields(ReportLine))
-    for line in await reporting.report(deps):
+    for line in lines:
         writer.writerow(LINE.dump_python(line, mode="json").values())
     return Response(
         "\ufeff" + out.getvalue(),

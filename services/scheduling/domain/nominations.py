@@ -183,3 +183,31 @@ def waitlist_positions(nominations: Sequence[Nomination]) -> dict[UUID, int]:
     """Each waitlisted nomination's place in line (1 = next), in the order places would be offered."""
     order = places.waitlist_order([n.seat for n in nominations])
     return {seat.nomination_id: position for position, seat in enumerate(order, start=1)}
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A nomination as staff see it in the activity's list: its place on the waitlist and why it waits."""
+
+    nomination: Nomination
+    position: int | None = None
+    waiting_because: str | None = None
+
+    @property
+    def group(self) -> str:
+        """confirmed, attended, waitlisted or withdrawn (cancelled or declined)."""
+        if self.nomination.status == "confirmed":
+            return "attended" if self.nomination.attended else "confirmed"
+        return self.nomination.status if self.nomination.status == "waitlisted" else "withdrawn"
+
+
+def listed(activity: Activity, nominations: Sequence[Nomination]) -> list[Listed]:
+    """Every nomination with its waitlist position and reason (domain.places), waitlisted in line order."""
+    positions = waitlist_positions(nominations)
+    seats = [n.seat for n in nominations]
+    found = [
+        Listed(n, position, places.waiting_reason(activity.limits, seats, n.seat) if position else None)
+        for n in nominations
+        for position in [positions.get(n.id)]
+    ]
+    return sorted(found, key=lambda item: (item.position or 0, item.nomination.waiting_since))

@@ -100,6 +100,17 @@ def waitlist_order(seats: Sequence[Seat]) -> list[Seat]:
     return sorted(waiting, key=lambda s: (confirmed[s.city_id], s.waiting_since, s.nomination_id))
 
 
+def waiting_reason(limits: Limits, seats: Sequence[Seat], seat: Seat) -> str:
+    """Why a waitlisted seat has no place now: `capacity_full`, `city_quota_full`, or `overlapping`
+    (a place and its city's quota would allow it, but the person is confirmed in an overlapping activity)."""
+    confirmed = [s for s in seats if s.status == "confirmed"]
+    if len(confirmed) >= limits.capacity:
+        return "capacity_full"
+    if sum(s.city_id == seat.city_id for s in confirmed) >= limits.city_quota:
+        return "city_quota_full"
+    return "overlapping"
+
+
 def promotions(
     limits: Limits, seats: Sequence[Seat], freed_by: str, *, ineligible: frozenset[UUID] = frozenset()
 ) -> list[Offer]:

@@ -1,9 +1,12 @@
 """Pages of scheduling (jinja2, no JavaScript), each module a router with its templates in `templates/`.
 
-Today only the participant's decline page; the next issue adds the city portal and the participant
-page here.
+- decline: the participant's decline page, reached from the signed link in their invitation;
+- staff_programme, staff_report: the staff console's programme and report (templates/staff/, words in
+  staff_texts, forms read by staff_forms into the JSON API's bodies).
+
+The next issue adds the city portal and the participant page here.
 """
 
-from services.scheduling.web import decline
+from services.scheduling.web import decline, staff_programme, staff_report
 
-routers = [decline.router]
+routers = [decline.router, staff_programme.router, staff_report.router]

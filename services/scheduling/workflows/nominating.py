@@ -16,7 +16,14 @@ from services.scheduling.domain import nominations as rules
 from services.scheduling.domain.activities import Activity
 from services.scheduling.domain.cities import Actor, acting_city
 from services.scheduling.domain.links import Links
-from services.scheduling.domain.nominations import Nominated, Nomination, Nominee, promotions, waitlist_positions
+from services.scheduling.domain.nominations import (
+    Listed,
+    Nominated,
+    Nomination,
+    Nominee,
+    promotions,
+    waitlist_positions,
+)
 from services.scheduling.domain.reminders import reminders_of
 from services.scheduling.storage import activities, cities, nominations, reminders
 from shared.contracts import Contact
@@ -134,6 +141,15 @@ async def listing(deps: Dependencies, activity_id: UUID, by: Actor) -> list[tupl
         found = await nominations.of_activity(conn, activity_id)
     positions = waitlist_positions(found)
     return [(n, positions.get(n.id)) for n in found if by.city_id in (None, n.city_id)]
+
+
+async def roster(deps: Dependencies, activity_id: UUID) -> list[Listed]:
+    """Everyone nominated, for staff: each waitlisted person with their place in line and why they wait."""
+    async with deps.pool.acquire() as conn:
+        activity = await activities.get(conn, activity_id)
+        if activity is None:
+            raise NotFound(f"no activity {activity_id}")
+        return rules.listed(activity, await nominations.of_activity(conn, activity_id))
 
 
 async def invitation(deps: Dependencies, nomination_id: UUID) -> tuple[Activity, Nomination]:
