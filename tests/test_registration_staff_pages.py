@@ -53,7 +53,7 @@ async def test_admin_scores_stages_and_releases_from_the_pages(base):
         assert scored.status_code == 303
 
         hidden = await reviewer.get(f"/staff/applications/{application_id}")
-        assert "1 review(s) hidden until you score." in hidden.text
+        assert "1 review hidden until you score." in hidden.text
         refused = await reviewer.post(
             f"/staff/applications/{application_id}/decision",
             data={"csrf_token": csrf_of(hidden), "decision": "selected"},

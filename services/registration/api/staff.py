@@ -36,6 +36,10 @@ REFUSED = {409: {"description": "The rules refuse it: `detail` says why"}}
 class NewCall(CallSpec):
     slug: Slug
 
+    def spec(self) -> CallSpec:
+        """The call without its slug, as the workflow takes it."""
+        return CallSpec.model_validate(self.model_dump(exclude={"slug"}))
+
 
 class Move(BaseModel):
     status: Literal["under_review", "shortlisted"]
@@ -83,8 +87,7 @@ async def _save_call(deps: Dependencies, spec: CallSpec, slug: str, who: StaffMe
 
 @router.post("/calls", status_code=status.HTTP_201_CREATED, responses=REFUSED)
 async def create_call(body: NewCall, deps: Deps, who: Admin) -> dict:
-    spec = CallSpec.model_validate(body.model_dump(exclude={"slug"}))
-    return await _save_call(deps, spec, body.slug, who, created=True)
+    return await _save_call(deps, body.spec(), body.slug, who, created=True)
 
 
 @router.put("/calls/{slug}", responses=UNKNOWN)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from shared.contracts import EuLanguage, Name, Text, TimeZone, title_in
 
@@ -62,16 +62,29 @@ class CallSpec(BaseModel):
     quota: int = Field(default=11, ge=1, le=1000)
     criteria: tuple[Criterion, ...] = DEFAULT_CRITERIA
 
-    @model_validator(mode="after")
-    def _consistent(self) -> CallSpec:
-        if "en" not in self.title:
+    @field_validator("title")
+    @classmethod
+    def _english_title(cls, title: dict[str, str]) -> dict[str, str]:
+        if "en" not in title:
             raise ValueError("title: an English title is required (the fallback of every language)")
-        if self.closes_at <= self.opens_at:
+        return title
+
+    @field_validator("closes_at")
+    @classmethod
+    def _after_opening(cls, closes_at: datetime, info: ValidationInfo) -> datetime:
+        """Checked on the field (not the model) so that the error names it: forms show it beside the field."""
+        opens_at = info.data.get("opens_at")
+        if opens_at is not None and closes_at <= opens_at:
             raise ValueError("closes_at must be after opens_at")
-        keys = [c.key for c in self.criteria]
+        return closes_at
+
+    @field_validator("criteria")
+    @classmethod
+    def _distinct_criteria(cls, criteria: tuple[Criterion, ...]) -> tuple[Criterion, ...]:
+        keys = [c.key for c in criteria]
         if not keys or len(set(keys)) != len(keys):
             raise ValueError("criteria: at least one, with distinct keys")
-        return self
+        return criteria
 
     def to_call(self, slug: str) -> Call:
         return Call(

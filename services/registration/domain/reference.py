@@ -27,3 +27,13 @@ COUNTRY_TIMEZONES: dict[str, str] = {
 
 ELIGIBLE_COUNTRIES: frozenset[str] = frozenset(COUNTRY_TIMEZONES)
 LANGUAGES: frozenset[str] = frozenset(EU_LANGUAGES)
+
+EU_CAPITAL_TIMEZONES: tuple[str, ...] = (
+    "Europe/Amsterdam", "Europe/Athens", "Europe/Berlin", "Europe/Bratislava", "Europe/Brussels",
+    "Europe/Bucharest", "Europe/Budapest", "Europe/Copenhagen", "Europe/Dublin", "Europe/Helsinki",
+    "Europe/Lisbon", "Europe/Ljubljana", "Europe/Luxembourg", "Europe/Madrid", "Europe/Malta",
+    "Europe/Nicosia", "Europe/Paris", "Europe/Prague", "Europe/Riga", "Europe/Rome", "Europe/Sofia",
+    "Europe/Stockholm", "Europe/Tallinn", "Europe/Vienna", "Europe/Vilnius", "Europe/Warsaw",
+    "Europe/Zagreb", "Atlantic/Canary", "Atlantic/Azores", "UTC",
+)  # fmt: skip
+"""The timezones staff pick from (a call's, an account's): the 27 EU capitals', the outermost regions' nearest, UTC."""

@@ -198,3 +198,11 @@ async def rejected_due_for_erasure(conn: asyncpg.Connection, closed_before: date
         closed_before,
     )
     return [_application(r) for r in rows]
+
+
+async def count_active_by_call(conn: asyncpg.Connection) -> dict[str, int]:
+    """Each call's applications that were not withdrawn (calls without any are absent)."""
+    rows = await conn.fetch(
+        "SELECT call_slug, count(*) AS n FROM applications WHERE status <> 'withdrawn' GROUP BY call_slug"
+    )
+    return {r["call_slug"]: r["n"] for r in rows}

@@ -125,3 +125,9 @@ async def end_sessions_of(conn: asyncpg.Connection, person_id: UUID, now: dateti
         "UPDATE sessions SET ended_at = $2 WHERE person_id = $1 AND ended_at IS NULL", person_id, now
     )
     return int(status.split()[-1])
+
+
+async def last_sign_ins(conn: asyncpg.Connection) -> dict[UUID, datetime]:
+    """When each person last signed in (their latest session's start)."""
+    rows = await conn.fetch("SELECT person_id, max(created_at) AS at FROM sessions GROUP BY person_id")
+    return {r["person_id"]: r["at"] for r in rows}

@@ -1,2 +1,9 @@
 """Registration's server-rendered pages (jinja2, templates/ beside them): `public` for applicants and
-focal points in their language (`texts`, `errors`), `staff` for the staff (English)."""
+focal points in their language (`texts`, `errors`), `sign_in` for everyone's emailed sign-in link, and
+the staff console in English and French (`staff_texts`): `staff` (calls list, applications, review),
+`call_pages` (create and edit a call), `account_pages` (staff accounts)."""
+
+from services.registration.web import account_pages, call_pages, public, sign_in, staff
+
+routers = [public.router, sign_in.router, call_pages.router, account_pages.router, staff.router]
+"""The pages' routers, in the order the service mounts them (picked up by __main__.py)."""

@@ -78,7 +78,7 @@ async def logout(request: Request) -> Response:
 
 @router.get("", response_class=HTMLResponse)
 async def home(request: Request, deps: Deps, who: Reviewer) -> Response:
-    return render(request, "calls.html", calls=await calls.list_calls(deps))
+    return render(request, "calls.html", calls=await calls.call_overviews(deps))
 
 
 @router.get("/calls/{slug}", response_class=HTMLResponse)

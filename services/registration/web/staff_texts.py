@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel import Locale
+from babel.dates import get_timezone_location
 
 from services.registration.domain.calls import Call
 from services.registration.domain.fields import N_, LabelledAnswer, Section
@@ -73,6 +74,48 @@ AUDIT_ACTIONS = {
 }
 
 
+def ngettext(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a plural message for extraction (pybabel's default keyword `ngettext` takes both forms);
+    `StaffTexts.count` says it for a number through `PageTexts.plural`."""
+    return singular, plural
+
+
+APPLICATIONS = ngettext("%(count)s application", "%(count)s applications")
+HIDDEN_REVIEWS = ngettext("%(count)s review hidden until you score.", "%(count)s reviews hidden until you score.")
+
+ACCOUNT_STATES = {True: N_("Active"), False: N_("Deactivated")}
+
+FIELD_ERRORS = {
+    "required": N_("Required."),
+    "too_long": N_("Too long."),
+    "slug": N_("Lower-case letters, digits and hyphens, 3 to 80 characters, e.g. pactesur-2-cities."),
+    "title": N_("An English title is required."),
+    "moment": N_("Enter a date and time."),
+    "closes_at": N_("The call must close after it opens."),
+    "timezone": N_("Choose a timezone from the list."),
+    "quota": N_("A whole number from 1 to 1000."),
+    "criteria": N_("At least one criterion, each with its own key."),
+    "key": N_("Lower-case letters, digits and underscores, starting with a letter (at most 40)."),
+    "criterion_name": N_("Give the criterion a name."),
+    "weight": N_("A number above 0 and at most 100, e.g. 2 or 1.5."),
+    "email": N_("Enter an email address, e.g. name@efus.eu."),
+    "choice": N_("Choose one of the list."),
+    "exists": N_("A call with this short name exists already."),
+    "account_exists": N_("This address already has an active account."),
+}
+"""What a form says beside a field it refuses, by kind of field (web/form_errors.py picks the kind)."""
+
+REFUSALS = {
+    "last_admin": N_("This is the last active administrator: make another administrator first."),
+    "admin_only": N_("Only an administrator manages staff accounts."),
+    "account_exists": FIELD_ERRORS["account_exists"],
+    "unknown_role": FIELD_ERRORS["choice"],
+    "unknown_language": FIELD_ERRORS["choice"],
+    "unknown_timezone": FIELD_ERRORS["timezone"],
+}
+"""The domain's refusals (shared.refusals.Refused codes) in words; others are shown as the domain says."""
+
+
 class StaffTexts(PageTexts):
     """The console's texts (shared.web.pages.texts) plus registration's own labels."""
 
@@ -102,6 +145,36 @@ class StaffTexts(PageTexts):
         names = {"countries": Locale.parse(self.locale).territories, "languages": Locale.parse(self.locale).languages}
         value = str(answer.value)
         return names[answer.field.choices].get(value, value) if answer.field.choices in names else value
+
+    def count(self, phrase: tuple[str, str], count: int) -> str:
+        """A plural phrase of this module (APPLICATIONS, HIDDEN_REVIEWS) for `count`."""
+        return self.plural(*phrase, count)
+
+    def applications(self, count: int) -> str:
+        return self.count(APPLICATIONS, count)
+
+    def hidden_reviews(self, count: int) -> str:
+        return self.count(HIDDEN_REVIEWS, count)
+
+    def account_state(self, active: bool) -> str:
+        return self(ACCOUNT_STATES[bool(active)])
+
+    def language_name(self, code: str) -> str:
+        """A language by its name in the viewer's language ('fr' -> 'French' / 'français')."""
+        return Locale.parse(self.locale).languages.get(code, code)
+
+    def zone_name(self, zone: str) -> str:
+        """A timezone by its city in the viewer's language, with its IANA name: 'Bruxelles (Europe/Brussels)'."""
+        city = get_timezone_location(zone, self.locale, return_city=True)
+        return zone if city == zone else f"{city} ({zone})"
+
+    def field_error(self, kind: str) -> str:
+        return self(FIELD_ERRORS[kind])
+
+    def refusal(self, error: Exception) -> str:
+        """A refusal in words: the domain's code if this page knows it, else its (English) message."""
+        code = getattr(error, "code", None)
+        return self(REFUSALS[code]) if code in REFUSALS else str(error)
 
     def title(self, call: Call) -> str:
         return call.title_in(self.language)

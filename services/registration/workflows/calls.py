@@ -3,6 +3,8 @@ announcement of the deadlines that passed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import asyncpg
 
 from services.registration.domain import messages
@@ -25,6 +27,20 @@ async def existing_call(conn: asyncpg.Connection, slug: str, *, lock: bool = Fal
 async def list_calls(deps: Dependencies) -> list[Call]:
     async with deps.pool.acquire() as conn:
         return await calls.list_calls(conn)
+
+
+@dataclass(frozen=True)
+class CallOverview:
+    """A call as the staff list shows it: with how many applications it has (withdrawn ones not counted)."""
+
+    call: Call
+    applications: int
+
+
+async def call_overviews(deps: Dependencies) -> list[CallOverview]:
+    async with deps.pool.acquire() as conn:
+        counts = await applications.count_active_by_call(conn)
+        return [CallOverview(call, counts.get(call.slug, 0)) for call in await calls.list_calls(conn)]
 
 
 async def get_call(deps: Dependencies, slug: str) -> Call:

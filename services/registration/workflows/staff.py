@@ -5,6 +5,7 @@ a role change or deactivation ends the account's sessions here at once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -33,6 +34,20 @@ class NewAccount:
 async def list_accounts(deps: Dependencies) -> list[StaffAccount]:
     async with deps.pool.acquire() as conn:
         return await staff.list_accounts(conn)
+
+
+@dataclass(frozen=True)
+class AccountOverview:
+    """An account as the accounts page lists it, with when its owner last signed in (None: never)."""
+
+    account: StaffAccount
+    last_sign_in: datetime | None
+
+
+async def account_overviews(deps: Dependencies) -> list[AccountOverview]:
+    async with deps.pool.acquire() as conn:
+        last = await staff.last_sign_ins(conn)
+        return [AccountOverview(a, last.get(a.id)) for a in await staff.list_accounts(conn)]
 
 
 async def account_of(deps: Dependencies, account_id: UUID) -> StaffAccount | None:
