@@ -5,14 +5,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.registration import consumers, workers
+from services.registration import consumers, web, workers
 from services.registration.api import accounts as account_api
 from services.registration.api import applicants as applicant_api
 from services.registration.api import cities as city_api
 from services.registration.api import staff as staff_api
-from services.registration.web import public as public_pages
 from services.registration.web import sign_in as sign_in_pages
-from services.registration.web import staff as staff_pages
 from services.registration.workflows import sign_in, staff
 from services.registration.workflows.seeding import seed
 from shared.contracts.common import EU_LANGUAGES
@@ -94,9 +92,7 @@ SERVICE = Service(
         staff_api.router,
         account_api.router,
         city_api.router,
-        public_pages.router,
-        sign_in_pages.router,
-        staff_pages.router,
+        *web.routers,
     ],
     consumes=consumers.CONSUMES,
     workers=lambda runtime: workers.build(runtime.dependencies),
