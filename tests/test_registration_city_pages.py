@@ -95,11 +95,13 @@ def test_an_address_signs_in_as_focal_point_before_deputy_and_other_contacts_do_
 
 
 def test_a_v1_sign_in_link_event_is_read_as_v2():
-    person = Contact(person_id=uuid.uuid4(), name="A", email="a@efus.example.eu", language="fr")
+    person = Contact(
+        person_id=uuid.uuid4(), name="A", email="a@efus.example.eu", language="fr", timezone="Europe/Paris"
+    )
     old = SignInLinkRequestedV1(
         recipient=person, person_kind="staff", link="https://x.eu/sign-in/t", expires_at=NOW, requested_at=NOW
     )
-    event = new_event(old, key="k", event_id=uuid.uuid4(), occurred_at=NOW, producer="registration")
+    event = new_event(old, key="k", event_id=uuid.uuid4(), occurred_at=NOW, producer="registration", correlation_id="c")
     parsed = parse_event(event.to_json())
     assert isinstance(parsed.payload, SignInLinkRequested) and parsed.schema_version == 2
     assert parsed.payload.person_kind == "staff" and parsed.payload.city is None
@@ -170,7 +172,7 @@ async def test_the_registry_a_deputy_and_the_focal_point_signing_in(stack, smtp_
         deputy = email()
         saved = await admin.post(
             f"/staff/cities/{city_id}/contacts",
-            data=contacts_form(page, deputy_name="Marco Bianchi", deputy_email=deputy, deputy_language="en"),
+            data=contacts_form(bad, deputy_name="Marco Bianchi", deputy_email=deputy, deputy_language="en"),
         )
         assert saved.status_code == 303, saved.text
         changed = await last_event(db, "ContactChanged", city_id)
@@ -183,9 +185,10 @@ async def test_the_registry_a_deputy_and_the_focal_point_signing_in(stack, smtp_
             f"/staff/cities/{city_id}/sign-in-link", data={"csrf_token": csrf_of(shown), "designation": "focal_point"}
         )
         assert sent.status_code == 303
-        assert "A sign-in link is on its way to Giulia Rossi." in (await admin.get(sent.headers["location"])).text
+        after = await admin.get(sent.headers["location"])
+        assert "A sign-in link is on its way to Giulia Rossi." in after.text
         nobody = await admin.post(
-            f"/staff/cities/{city_id}/sign-in-link", data={"csrf_token": csrf_of(shown), "designation": "mayor"}
+            f"/staff/cities/{city_id}/sign-in-link", data={"csrf_token": csrf_of(after), "designation": "mayor"}
         )
         assert nobody.status_code == 404
 
