@@ -274,3 +274,19 @@ async def test_an_old_link_of_a_contact_no_longer_a_contact_is_refused(stack, sm
         assert (await admin.post(f"/staff/cities/{city_id}/contacts", data=replaced)).status_code == 303
     async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=20) as browser:
         assert (await confirm(browser, link)).status_code == 410  # no longer this city's focal point
+
+
+async def test_a_person_both_staff_and_focal_point_signs_in_as_staff(stack, db, selected_city):
+    address = selected_city["focal_point"]
+    out = stack.run_command("registration", "staff", "add", address, "--role", "reviewer")
+    assert "added" in out, out
+    async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=20) as browser:
+        assert (await ask_for_link(browser, address)).status_code == 200
+    staff_id = await db.fetchval("SELECT id FROM staff_accounts WHERE lower(email) = lower($1)", address)
+    contact_id = await db.fetchval(
+        "SELECT person_id FROM city_contacts WHERE city_id = $1 AND designation = 'focal_point'",
+        uuid.UUID(selected_city["id"]),
+    )
+    assert (await last_event(db, "SignInLinkRequested", str(staff_id))).person_kind == "staff"
+    outbox = "SELECT count(*) FROM outbox WHERE key = $1 AND event_type = 'SignInLinkRequested'"
+    assert await db.fetchval(outbox, str(contact_id)) == 0
