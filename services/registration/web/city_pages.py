@@ -112,6 +112,7 @@ async def _city_view(
         city=city,
         form=form or ContactsForm.of(city),
         choices=Choices.of(t, city),
+        signing_in=SIGNING_IN,
         notice=request.query_params.get("notice"),
     )
 

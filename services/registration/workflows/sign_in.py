@@ -15,7 +15,7 @@ from uuid import UUID
 import asyncpg
 
 from services.registration.domain import messages
-from services.registration.domain.cities import City, CityContact, contact_signing_in, signed_in_contact
+from services.registration.domain.cities import SIGNING_IN, City, CityContact, contact_signing_in, signed_in_contact
 from services.registration.domain.links import Links
 from services.registration.domain.sign_in import LINK_LIFETIME, LinkUsed, SignInLink, digest, may_send_another, new_link
 from services.registration.domain.sign_in import use as use_link
@@ -52,22 +52,24 @@ class LinkHeldBack(Refused):
 
 
 async def _send_contact_link(
-    conn: asyncpg.Connection, deps: Dependencies, city: City, contact: CityContact, sent_by: str | None
+    conn: asyncpg.Connection, deps: Dependencies, city: City, contact: CityContact, sent_by: StaffMember | None
 ) -> SignInLink:
-    """A new link for a city's focal point or deputy, in their language (in the caller's transaction);
-    LinkHeldBack beyond LINKS_PER_WINDOW."""
+    """A new link for a city's focal point or deputy, in their language (in the caller's transaction),
+    asked for by themselves or sent by a staff member (who the email names); LinkHeldBack beyond
+    LINKS_PER_WINDOW."""
     now = deps.now()
+    actor = f"{sent_by.role}:{sent_by.name}" if sent_by else contact.email
     if not may_send_another(await staff.links_since(conn, contact.person_id, now - LINK_LIFETIME)):
-        await _record(conn, deps, sent_by or contact.email, "sign_in.throttled", str(contact.person_id))
+        await _record(conn, deps, actor, "sign_in.throttled", str(contact.person_id))
         raise LinkHeldBack()
     token = secrets.token_urlsafe(32)
     link = new_link(token, contact.designation, contact.person_id, now, city_id=city.id)  # type: ignore[arg-type]
     await staff.insert_link(conn, link)
     url = Links.of(deps.settings).sign_in(token)
-    event = messages.sign_in_link(messages.city_person(contact), link, url, sent_by, city)
+    event = messages.sign_in_link(messages.city_person(contact), link, url, sent_by.name if sent_by else None, city)
     await deps.publisher.publish(conn, event, key=contact.person_id, at=now)
-    details = {"expires_at": link.expires_at, "city": city.id, "as": contact.designation, "by": sent_by}
-    await _record(conn, deps, sent_by or contact.email, "sign_in.link_sent", str(contact.person_id), details)
+    details = {"expires_at": link.expires_at, "city": city.id, "as": contact.designation}
+    await _record(conn, deps, actor, "sign_in.link_sent", str(contact.person_id), details)
     return link
 
 
@@ -76,10 +78,10 @@ async def send_city_link(deps: Dependencies, city_id: UUID, designation: str, wh
     the city has no such contact, LinkHeldBack when they were sent too many already."""
     async with deps.pool.acquire() as conn, conn.transaction():
         city = await cities.get_city(conn, city_id)
-        contact = city.contact(designation) if city is not None and designation in ("focal_point", "deputy") else None
+        contact = city.contact(designation) if city is not None and designation in SIGNING_IN else None
         if city is None or contact is None:
             raise NotFound("city contact")
-        await _send_contact_link(conn, deps, city, contact, f"{who.role}:{who.name}")
+        await _send_contact_link(conn, deps, city, contact, who)
     return contact
 
 
