@@ -49,6 +49,8 @@ from shared.contracts.registration import (
     PersonErased,
     PlaceOffered,
     SignInLinkRequested,
+    SignInLinkRequestedV1,
+    SignInLinkRequestedV2,
 )
 from shared.contracts.registry import CONTRACTS, UPCASTS, parse_event
 from shared.contracts.scheduling import (
@@ -130,6 +132,8 @@ __all__ = [
     "Session",
     "SessionChanged",
     "SignInLinkRequested",
+    "SignInLinkRequestedV1",
+    "SignInLinkRequestedV2",
     "Text",
     "TimeZone",
     "Titles",

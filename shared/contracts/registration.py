@@ -288,20 +288,47 @@ class ContactChanged(_CityEvent):
 # --- People and sign-in -------------------------------------------------------------------------
 
 
-class SignInLinkRequested(_RegistrationPayload):
-    """A person asked to sign in, or was invited: their one-time sign-in link, for their inbox only
-    (key: person id). The link is a secret until used or expired (15 minutes): it is in the event and in
-    the email, nowhere else in clear."""
+class SignInLinkRequestedV1(_RegistrationPayload):
+    """v1 (staff only), kept so that events already on the topic stay readable; `upcast()` makes v2."""
 
     TYPE = "SignInLinkRequested"
     VERSION = 1
 
     recipient: Contact
-    person_kind: Literal["staff"] = Field(description="who signs in: staff (focal points and deputies later)")
+    person_kind: Literal["staff"] = Field(description="who signs in: staff")
     link: Url = Field(description="the one-time sign-in link")
     expires_at: AwareDatetime
     requested_at: AwareDatetime
     invited_by: Name | None = Field(default=None, description="the admin who invited the person, for a first link")
+
+    def upcast(self) -> SignInLinkRequestedV2:
+        return SignInLinkRequestedV2(**self.model_dump())
+
+
+class SignInLinkRequestedV2(_RegistrationPayload):
+    """A person asked to sign in, or was invited or sent a link by staff: their one-time sign-in link,
+    for their inbox only (key: person id). The link is a secret until used or expired (15 minutes): it is
+    in the event and in the email, nowhere else in clear.
+
+    v2 adds city focal points and deputies as kinds of person; every v1 field keeps its meaning."""
+
+    TYPE = "SignInLinkRequested"
+    VERSION = 2
+
+    recipient: Contact
+    person_kind: Literal["staff", "focal_point", "deputy"] = Field(
+        description="who signs in: staff, or a city's focal point or deputy"
+    )
+    link: Url = Field(description="the one-time sign-in link")
+    expires_at: AwareDatetime
+    requested_at: AwareDatetime
+    invited_by: Name | None = Field(
+        default=None, description="the staff member who invited the person or sent them the link"
+    )
+    city: Name | None = Field(default=None, description="the city a focal point or deputy signs in for")
+
+
+SignInLinkRequested = SignInLinkRequestedV2
 
 
 # --- Privacy -----------------------------------------------------------------------------------

@@ -27,9 +27,22 @@ from shared.security.auth import ROLES, Role, StaffMember
 PURPOSE = "sign-in-session"
 COOKIE = "pactesur_session"
 LIFETIME = timedelta(hours=12)
-Kind = Literal["staff"]
-"""Who signed in. Focal points and deputies (kinds of their own) come with the city portal."""
-KINDS: tuple[Kind, ...] = ("staff",)
+Kind = Literal["staff", "focal_point", "deputy"]
+"""Who signed in: a staff member, or a city's focal point or deputy (their session names the city)."""
+KINDS: tuple[Kind, ...] = ("staff", "focal_point", "deputy")
+CONTACT_KINDS: tuple[Kind, ...] = ("focal_point", "deputy")
+
+
+@dataclass(frozen=True)
+class SignedInContact:
+    """A city's focal point or deputy, signed in (registration re-reads the city on each request)."""
+
+    kind: Kind
+    person_id: UUID
+    name: str
+    city_id: UUID
+    language: str = "en"
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,12 +57,20 @@ class Session:
     language: str = "en"
     """The language of the person's pages when the session began."""
     timezone: str | None = None
+    city_id: UUID | None = None
+    """The city of a focal point's or deputy's session; None for staff."""
 
     def staff_member(self) -> StaffMember | None:
         """The staff member this session signs in, if it is a staff session."""
         if self.kind != "staff" or self.role not in ROLES:
             return None
         return StaffMember(self.name, self.role, self.person_id, self.language, self.timezone)
+
+    def contact(self) -> SignedInContact | None:
+        """The city contact this session signs in, if it is a focal point's or deputy's session."""
+        if self.kind not in CONTACT_KINDS or self.city_id is None:
+            return None
+        return SignedInContact(self.kind, self.person_id, self.name, self.city_id, self.language, self.timezone)
 
 
 def new_session(
@@ -61,14 +82,19 @@ def new_session(
     now: datetime,
     language: str = "en",
     timezone: str | None = None,
+    city_id: UUID | None = None,
 ) -> Session:
-    return Session(session_id, person_id, kind, name, role, now + LIFETIME, language, timezone)
+    """A staff session has a role and no city; a focal point's or deputy's has a city and no role."""
+    if (kind == "staff") != (city_id is None) or (kind != "staff" and role is not None):
+        raise ValueError(f"a {kind} session with city {city_id} and role {role}")
+    return Session(session_id, person_id, kind, name, role, now + LIFETIME, language, timezone, city_id)
 
 
 def issue(secret: bytes, session: Session) -> str:
     """The cookie value."""
     data = {"s": str(session.session_id), "p": str(session.person_id), "k": session.kind, "n": session.name}
     data |= {"r": session.role, "e": int(session.expires_at.timestamp()), "l": session.language, "z": session.timezone}
+    data |= {"c": str(session.city_id) if session.city_id else None}
     return signing.sign(secret, PURPOSE, data, expires_at=session.expires_at)
 
 
@@ -79,11 +105,15 @@ def read(secret: bytes, value: str, now: datetime) -> Session:
         kind, role = data["k"], data["r"]
         if kind not in KINDS or (role is not None and role not in ROLES):
             raise ValueError(kind)
+        city_id = UUID(data["c"]) if data.get("c") else None
+        if (kind == "staff") != (city_id is None) or (kind != "staff" and role is not None):
+            raise ValueError(kind)
         expires_at = datetime.fromtimestamp(int(data["e"]), UTC)
         language, timezone = str(data.get("l") or "en"), data.get("z")
         if timezone is not None and not isinstance(timezone, str):
             raise ValueError(timezone)
-        session = Session(UUID(data["s"]), UUID(data["p"]), kind, str(data["n"]), role, expires_at, language, timezone)
+        person, name = UUID(data["p"]), str(data["n"])
+        session = Session(UUID(data["s"]), person, kind, name, role, expires_at, language, timezone, city_id)
     except (KeyError, ValueError, TypeError):
         raise signing.InvalidToken("this session is not valid") from None
     return session

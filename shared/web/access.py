@@ -22,24 +22,46 @@ from shared.security.auth import FOCAL_POINT_PURPOSE, FocalPoint, Role, StaffMem
 _bearer = HTTPBearer(auto_error=False, description="Staff token (see STAFF_TOKENS) or the sign-in session cookie")
 SessionCheck = Callable[[Request, sessions.Session], Awaitable[StaffMember | None]]
 """The staff member a valid session cookie signs in, or None when its owner ended or lost it."""
+ContactCheck = Callable[[Request, sessions.Session], Awaitable[sessions.SignedInContact | None]]
+"""The city focal point or deputy a valid session cookie signs in, or None when the session ended or
+the person is no longer that city's focal point or deputy."""
 
 
-def check_sessions_with(app: FastAPI, check: SessionCheck) -> None:
+def check_sessions_with(app: FastAPI, check: SessionCheck, contacts: ContactCheck | None = None) -> None:
     app.state.session_check = check
+    app.state.contact_check = contacts
 
 
-async def session_member(request: Request) -> StaffMember | None:
-    """The staff member signed in by the request's session cookie, if any."""
+def _session(request: Request) -> sessions.Session | None:
+    """The session the request's cookie names, if its signature and expiry are good."""
     value = request.cookies.get(sessions.COOKIE)
     if not value:
         return None
     runtime = request.app.state.runtime
     try:
-        session = sessions.read(runtime.settings.signing_key, value, runtime.clock())
+        return sessions.read(runtime.settings.signing_key, value, runtime.clock())
     except signing.InvalidToken:
+        return None
+
+
+async def session_member(request: Request) -> StaffMember | None:
+    """The staff member signed in by the request's session cookie, if any."""
+    session = _session(request)
+    if session is None:
         return None
     check: SessionCheck | None = getattr(request.app.state, "session_check", None)
     return await check(request, session) if check is not None else session.staff_member()
+
+
+async def session_contact(request: Request) -> sessions.SignedInContact | None:
+    """The city focal point or deputy signed in by the request's session cookie (kind, person, city),
+    if any; never a staff member. Where registration installed its check, the session must be open
+    and the person still that city's focal point or deputy."""
+    session = _session(request)
+    if session is None:
+        return None
+    check: ContactCheck | None = getattr(request.app.state, "contact_check", None)
+    return await check(request, session) if check is not None else session.contact()
 
 
 def require_role(*roles: Role) -> Callable[..., StaffMember]:

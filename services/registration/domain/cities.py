@@ -140,6 +140,29 @@ def replace_contacts(
     return replace(city, contacts=contacts), removed
 
 
+SIGNING_IN: tuple[Designation, ...] = ("focal_point", "deputy")
+"""The contacts who sign in to the city portal (other contacts are only written to)."""
+
+
+def contact_signing_in(cities: Sequence[City], email: str) -> tuple[City, CityContact] | None:
+    """The city and contact an address signs in as: a focal point before a deputy, then the city first
+    by name (one session names one city); None when the address is neither."""
+    found = [
+        (SIGNING_IN.index(c.designation), city.name.lower(), city, c)
+        for city in cities
+        for c in city.contacts
+        if c.designation in SIGNING_IN and c.email.lower() == email.strip().lower()
+    ]
+    return min(found, key=lambda f: f[:2])[2:] if found else None
+
+
+def signed_in_contact(city: City | None, person_id: UUID, designation: str) -> CityContact | None:
+    """The contact a session or link names, if they are still that city's focal point or deputy."""
+    if city is None:
+        return None
+    return next((c for c in city.contacts if c.person_id == person_id and c.designation == designation), None)
+
+
 def sorted_contacts(contacts: Sequence[CityContact]) -> tuple[CityContact, ...]:
     order = {"focal_point": 0, "deputy": 1, "contact": 2}
     return tuple(sorted(contacts, key=lambda c: (order[c.designation], c.name)))

@@ -215,13 +215,17 @@ def person_erased(person_id: UUID, email: str, now: datetime, reason: str) -> co
     return contracts.PersonErased(person_id=person_id, email=email, erased_at=now, reason=reason)
 
 
-def sign_in_link(
-    account: StaffAccount, link: SignInLink, url: str, invited_by: str | None
-) -> contracts.SignInLinkRequested:
-    person = Contact(
+def staff_person(account: StaffAccount) -> Contact:
+    return Contact(
         person_id=account.id, name=account.name, email=account.email, language=account.language,
         timezone=account.timezone,
     )  # fmt: skip
+
+
+def sign_in_link(
+    person: Contact, link: SignInLink, url: str, invited_by: str | None, city: City | None = None
+) -> contracts.SignInLinkRequested:
+    """`person`: staff_person(account), or a city's focal point or deputy (`city` then names their city)."""
     return contracts.SignInLinkRequested(
         recipient=person,
         person_kind=link.person_kind,
@@ -229,4 +233,9 @@ def sign_in_link(
         expires_at=link.expires_at,
         requested_at=link.created_at,
         invited_by=invited_by,
+        city=city.name if city is not None else None,
     )
+
+
+def city_person(contact: CityContact) -> Contact:
+    return _contact(contact)

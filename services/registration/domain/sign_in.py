@@ -33,6 +33,8 @@ class SignInLink:
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None = None
+    city_id: UUID | None = None
+    """The city a focal point's or deputy's link signs in for; None for staff."""
 
 
 class LinkUsed(Refused):
@@ -45,9 +47,9 @@ class LinkExpired(Refused):
         super().__init__("link_expired", "this sign-in link has expired")
 
 
-def new_link(token: str, kind: Kind, person_id: UUID, now: datetime) -> SignInLink:
+def new_link(token: str, kind: Kind, person_id: UUID, now: datetime, city_id: UUID | None = None) -> SignInLink:
     """`token` is the random secret that goes into the email (never stored)."""
-    return SignInLink(digest(token), kind, person_id, now, now + LINK_LIFETIME)
+    return SignInLink(digest(token), kind, person_id, now, now + LINK_LIFETIME, city_id=city_id)
 
 
 def may_send_another(links_in_window: int) -> bool:

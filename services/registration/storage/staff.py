@@ -1,4 +1,4 @@
-"""Staff accounts, sign-in links and sessions (SQL only: rows in, domain objects out)."""
+"""Staff accounts, city contacts' sign-in links, and sessions (SQL only: rows in, domain objects out)."""
 
 from __future__ import annotations
 
@@ -69,16 +69,17 @@ async def lock_active_admins(conn: asyncpg.Connection) -> int:
 
 async def insert_link(conn: asyncpg.Connection, link: SignInLink) -> None:
     await conn.execute(
-        "INSERT INTO sign_in_links (token_sha256, person_kind, person_id, created_at, expires_at, used_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO sign_in_links (token_sha256, person_kind, person_id, created_at, expires_at, used_at, city_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
         link.token_sha256, link.person_kind, link.person_id, link.created_at, link.expires_at, link.used_at,
+        link.city_id,
     )  # fmt: skip
 
 
 async def get_link(conn: asyncpg.Connection, token_sha256: str, lock: bool = False) -> SignInLink | None:
     suffix = " FOR UPDATE" if lock else ""
     row = await conn.fetchrow(
-        "SELECT token_sha256, person_kind, person_id, created_at, expires_at, used_at FROM sign_in_links"
+        "SELECT token_sha256, person_kind, person_id, created_at, expires_at, used_at, city_id FROM sign_in_links"
         f" WHERE token_sha256 = $1{suffix}",
         token_sha256,
     )
@@ -100,9 +101,9 @@ async def links_since(conn: asyncpg.Connection, person_id: UUID, since: datetime
 
 async def insert_session(conn: asyncpg.Connection, session: Session, now: datetime, origin: str | None) -> None:
     await conn.execute(
-        "INSERT INTO sessions (id, person_kind, person_id, created_at, expires_at, client_address)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
-        session.session_id, session.kind, session.person_id, now, session.expires_at, origin,
+        "INSERT INTO sessions (id, person_kind, person_id, created_at, expires_at, client_address, city_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        session.session_id, session.kind, session.person_id, now, session.expires_at, origin, session.city_id,
     )  # fmt: skip
 
 

@@ -1,9 +1,10 @@
 """Registration's server-rendered pages (jinja2, templates/ beside them): `public` for applicants and
-focal points in their language (`texts`, `errors`), `sign_in` for everyone's emailed sign-in link, and
-the staff console in English and French (`staff_texts`): `staff` (calls list, applications, review),
-`call_pages` (create and edit a call), `account_pages` (staff accounts)."""
+focal points in their language (`texts`, `errors`), `sign_in` for everyone who signs in, and the staff
+console in English and French (`staff_texts`, `city_texts`): `staff` (calls list, applications,
+review), `call_pages` (create and edit a call), `account_pages` (staff accounts), `city_pages` (the
+city registry, and the signed-in contact's /city page)."""
 
-from services.registration.web import account_pages, call_pages, public, sign_in, staff
+from services.registration.web import account_pages, call_pages, city_pages, public, sign_in, staff
 
-routers = [public.router, sign_in.router, call_pages.router, account_pages.router, staff.router]
+routers = [public.router, sign_in.router, call_pages.router, account_pages.router, staff.router, city_pages.router]
 """The pages' routers, in the order the service mounts them (picked up by __main__.py)."""

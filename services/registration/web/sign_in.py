@@ -31,6 +31,8 @@ router = APIRouter(include_in_schema=False)
 Deps = Annotated[Dependencies, Depends(dependencies_of)]
 TEMPLATE = "sign_in.html"
 AFTER_SIGN_IN = "/staff"
+CONTACT_HOME = "/city"
+"""Where a city's focal point or deputy lands (web/city_pages.py)."""
 _ADDRESS = TypeAdapter(EmailStr)
 
 
@@ -38,9 +40,20 @@ async def _current_staff(request: Request, session: sessions.Session) -> StaffMe
     return await flow.current_staff(dependencies_of(request), session)
 
 
+async def _current_contact(request: Request, session: sessions.Session) -> sessions.SignedInContact | None:
+    found = await flow.current_contact(dependencies_of(request), session)
+    if found is None:
+        return None
+    city, contact = found
+    return sessions.SignedInContact(
+        session.kind, contact.person_id, contact.name, city.id, contact.language, contact.timezone
+    )
+
+
 def install_session_check(app: FastAPI, settings: Settings) -> None:
-    """Registration owns the sessions: every staff page and staff API call checks the record."""
-    check_sessions_with(app, _current_staff)
+    """Registration owns the sessions: every staff page and staff API call, and every city contact's
+    page, checks the record."""
+    check_sessions_with(app, _current_staff, _current_contact)
 
 
 def _page(request: Request, state: str, code: int = 200, **context: object) -> HTMLResponse:
@@ -88,10 +101,11 @@ async def confirm(token: str, request: Request, deps: Deps) -> Response:
     if not csrf_ok(request, data):
         return _page(request, "confirm", 403, token=token, error="session")
     try:
-        cookie = await flow.sign_in(deps, token)
+        session = await flow.sign_in(deps, token)
     except (NotFound, Refused) as error:
         return _refused(request, error)
-    response = RedirectResponse(AFTER_SIGN_IN, status.HTTP_303_SEE_OTHER)
+    response = RedirectResponse(AFTER_SIGN_IN if session.kind == "staff" else CONTACT_HOME, status.HTTP_303_SEE_OTHER)
+    cookie = sessions.issue(deps.settings.signing_key, session)
     response.set_cookie(sessions.COOKIE, cookie, **sessions.cookie_settings(str(deps.settings.public_base_url)))
     return response
 

@@ -20,6 +20,14 @@ async def list_cities(deps: Dependencies) -> list[City]:
         return await cities.list_cities(conn)
 
 
+async def city(deps: Dependencies, city_id: UUID) -> City:
+    async with deps.pool.acquire() as conn:
+        found = await cities.get_city(conn, city_id)
+    if found is None:
+        raise NotFound("city")
+    return found
+
+
 async def city_by_token(deps: Dependencies, token: str) -> City:
     """shared.security.signing.InvalidToken for a bad or expired sign-up link."""
     city_id = Links.of(deps.settings).city_of(token, deps.now())
