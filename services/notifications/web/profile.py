@@ -38,10 +38,10 @@ def render(request: Request, template: str, code: int = 200, **context: Any) -> 
     return PAGES.render(request, template, code, current="profile", **context)
 
 
-def _needs_personal_sign_in(request: Request) -> HTMLResponse:
+def _needs_personal_sign_in(request: Request, code: int = 200) -> HTMLResponse:
     t = texts_of(request)
     body = t("Notices go to a person's address: sign in with your own account (an emailed link) to choose yours.")
-    return render(request, "message.html", 409, title=t("A personal sign-in is needed"), body=body)
+    return render(request, "message.html", code, title=t("A personal sign-in is needed"), body=body)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -60,7 +60,7 @@ def _page(
 @router.post("", response_class=HTMLResponse)
 async def save_profile(request: Request, deps: Deps, who: Staff) -> Response:
     if who.person_id is None:
-        return _needs_personal_sign_in(request)
+        return _needs_personal_sign_in(request, 409)
     data = await posted(request)
     t = texts_of(request)
     saved = await preferences.staff_profile(deps, who.name)

@@ -94,37 +94,34 @@ def _headers(record) -> dict[str, str]:
 async def waiting_dead_letters(deps: Dependencies, limit: int = LISTED) -> list[DeadLetter]:
     """What the next replay would act on: the dead letters after the replay group's committed offsets
     (read without joining the group, so listing never moves them), oldest first."""
-    servers = deps.settings.kafka_bootstrap_servers
+    servers, topic = deps.settings.kafka_bootstrap_servers, topics.DEAD_LETTER.name
     admin = AIOKafkaAdminClient(bootstrap_servers=servers)
     await admin.start()
     try:
         committed = await admin.list_consumer_group_offsets(REPLAY_GROUP)
+        [described] = await admin.describe_topics([topic])
     finally:
         await admin.close()
+    partitions = [TopicPartition(topic, p["partition"]) for p in described.get("partitions", ())]
+    if not partitions:
+        return []
     consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
     await consumer.start()
     try:
-        return await _read_from(consumer, committed, limit)
+        return await _read_from(consumer, partitions, committed, limit)
     finally:
         await consumer.stop()
 
 
-async def _read_from(consumer: AIOKafkaConsumer, committed: dict, limit: int) -> list[DeadLetter]:
-    await consumer.topics()  # fetches the topics' metadata, partitions included
-    partitions = [
-        TopicPartition(topics.DEAD_LETTER.name, p) for p in consumer.partitions_for_topic(topics.DEAD_LETTER.name) or ()
-    ]
-    if not partitions:
-        return []
+async def _read_from(
+    consumer: AIOKafkaConsumer, partitions: list[TopicPartition], committed: dict, limit: int
+) -> list[DeadLetter]:
     consumer.assign(partitions)
     starts = await consumer.beginning_offsets(partitions)
     ends = await consumer.end_offsets(partitions)
     for partition in partitions:
         done = committed.get(partition)
-        consumer.seek(
-            partition,
-            max(done.offset, starts[partition]) if done is not None and done.offset >= 0 else starts[partition],
-        )
+        consumer.seek(partition, max(done.offset if done is not None else 0, starts[partition]))
     found: list[DeadLetter] = []
     deadline = asyncio.get_running_loop().time() + MAX_SECONDS
     while len(found) < limit and asyncio.get_running_loop().time() < deadline and await _behind(consumer, ends):
