@@ -349,12 +349,29 @@ async def test_replaying_dead_letters_resends_failed_emails_and_republishes_pois
     )
     await notifications.wait_for_deliveries(lambda r: r and r[0]["status"] == "failed", recipient=target)
     notifications.sink.rcpt_rule = None
+    [failed] = await notifications.deliveries(recipient=target)
     async with httpx.AsyncClient(base_url=notifications.url, timeout=60, headers=ADMIN) as client:
+        waiting = await waiting_sources(client, f"deliveries/{failed['id']}")
+        assert waiting[f"deliveries/{failed['id']}"] == "resend" and "republish" in waiting.values()
+        assert (await client.get("/api/v1/dead-letters", headers=REVIEWER)).status_code == 403
         first = (await client.post("/api/v1/dead-letters/replay")).json()
         assert first["resent"] >= 1 and first["republished"] >= 1, first
         await notifications.sink.wait_for(lambda m: target in m.rcpt_tos)
         again = (await client.post("/api/v1/dead-letters/replay")).json()
         assert again["resent"] == 0, "each dead letter is replayed once"
+        after = (await client.get("/api/v1/dead-letters")).json()
+        assert f"deliveries/{failed['id']}" not in {d["source"] for d in after}
+
+
+async def waiting_sources(client: httpx.AsyncClient, source: str, timeout: float = 30) -> dict[str, str]:
+    """Source -> replay action of the dead letters the next replay would act on, once `source` is among them."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        listed = (await client.get("/api/v1/dead-letters")).json()
+        found = {d["source"]: d["action"] for d in listed}
+        if source in found or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.5)
 
 
 async def test_invitation_arrives_with_its_calendar(notifications):

@@ -22,6 +22,7 @@ from services.notifications.domain.emails import (
     failure_notices,
     message_id,
 )
+from services.notifications.domain.explanation import explanation
 from services.notifications.domain.routes import STAFF_KINDS, plan
 from services.notifications.mail.rendering import render
 from shared.i18n import fallback_chain
@@ -158,3 +159,10 @@ def test_failure_notices_go_to_staff_once_and_never_about_a_notice():
 def test_digest_cutoff_is_17h_brussels(now, cutoff):
     assert digest_cutoff(now) == cutoff
     assert digest_id("A@efus.eu", digest_cutoff(now)) == digest_id("a@efus.eu", cutoff)
+
+
+def test_the_explainer_names_its_reason():
+    event = uuid4()
+    assert explanation("a@x.eu", None, None, [], [], [], []).reason == "no_email_to_address"
+    assert explanation("a@x.eu", event, False, [], [], [], []).reason == "event_not_received"
+    assert explanation("a@x.eu", event, True, [], [], [], []).reason == "no_route"

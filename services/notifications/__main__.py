@@ -8,7 +8,7 @@ from services.notifications.api import deliveries
 from services.notifications.api.metrics import delivery_metrics
 from services.notifications.mail.smtp import SmtpSender
 from services.notifications.storage.deliveries import WAKEUP_CHANNEL
-from services.notifications.web import unsubscribe
+from services.notifications.web import routers as page_routers
 from services.notifications.workflows.sending import Sending
 from shared.runtime import Runtime, Service, main
 
@@ -24,7 +24,7 @@ SERVICE = Service(
     name="notifications",
     title="PACTESUR 2 notifications",
     migrations=Path(__file__).parent / "migrations",
-    routers=[deliveries.router, unsubscribe.router],
+    routers=[deliveries.router, *page_routers],
     consumes=consumers.CONSUMES,
     workers=background_loops,
     metrics=delivery_metrics,

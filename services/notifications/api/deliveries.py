@@ -3,7 +3,8 @@ staff notification preferences. Authenticated with staff bearer tokens (shared.s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,13 +13,13 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from services.notifications.domain import emails
+from services.notifications.domain.dead_letters import ReplayAction
 from services.notifications.domain.delivery import Delivery, DeliveryQuery, Status
 from services.notifications.domain.routes import STAFF_KINDS
-from services.notifications.mail.rendering import email_templates, render
-from services.notifications.mail.samples import sample_context
-from services.notifications.workflows import delivery_log, preferences
+from services.notifications.mail.rendering import email_templates
+from services.notifications.workflows import delivery_log, preferences, previews
 from services.notifications.workflows.explain import explain
-from services.notifications.workflows.replay import replay_dead_letters
+from services.notifications.workflows.replay import replay_dead_letters, waiting_dead_letters
 from shared.contracts import EU_LANGUAGES
 from shared.dependencies import Dependencies
 from shared.refusals import NotFound, Refused
@@ -103,10 +104,13 @@ async def list_deliveries(
     recipient: EmailStr | None = None,
     event_id: UUID | None = None,
     status: Status | None = None,
+    template: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before_id: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
 ) -> DeliveryPage:
-    query = DeliveryQuery(recipient=recipient, event_id=event_id, status=status, limit=limit, before_id=before_id)
+    query = DeliveryQuery(
+        recipient=recipient, event_id=event_id, status=status, template=template, limit=limit, before_id=before_id
+    )
     found = await delivery_log.page(deps, query)
     return DeliveryPage(deliveries=found, next_before_id=found[-1].id if len(found) == limit else None)
 
@@ -146,9 +150,10 @@ async def preview(
     template: str, staff: Reviewer, language: Annotated[str, Query(pattern=r"^[a-zA-Z]{2}([-_][a-zA-Z]{2})?$")] = "en"
 ) -> Preview:
     """Render any template in any language with sample data (with an example unsubscribe link)."""
-    if template not in email_templates():
-        raise HTTPException(404, f"Unknown template; known: {', '.join(email_templates())}.")
-    email = render(template, language, sample_context(template), unsubscribe_url="https://example.org/unsubscribe")
+    try:
+        email = previews.preview(template, language)
+    except NotFound:
+        raise HTTPException(404, f"Unknown template; known: {', '.join(email_templates())}.") from None
     return Preview(template=template, language=email.language, subject=email.subject, text=email.text, html=email.html)
 
 
@@ -157,13 +162,30 @@ async def explain_delivery(
     deps: Deps, staff: Reviewer, recipient: EmailStr, event_id: UUID | None = None
 ) -> dict[str, Any]:
     """Why did `recipient` (not) get the emails of `event_id` (or their latest emails)?"""
-    return await explain(deps, recipient, event_id)
+    return (await explain(deps, recipient, event_id)).answer()
 
 
 class Replay(BaseModel):
     republished: int = Field(description="poison or failed messages produced again to their source topic")
     resent: int = Field(description="finally failed emails made due again")
     skipped: int
+
+
+class DeadLetterView(BaseModel):
+    topic: str
+    partition: int
+    offset: int
+    dead_lettered_at: datetime
+    consumer: str
+    source: str
+    reason: str
+    action: ReplayAction = Field(description="what the next replay does with it")
+
+
+@router.get("/dead-letters", response_model=list[DeadLetterView])
+async def dead_letters(deps: Deps, staff: Admin) -> list[DeadLetterView]:
+    """The dead letters the next replay would act on (since the last replay), oldest first."""
+    return [DeadLetterView(**asdict(letter)) for letter in await waiting_dead_letters(deps)]
 
 
 @router.post("/dead-letters/replay", response_model=Replay)

@@ -66,6 +66,7 @@ class DeliveryQuery:
     recipient: str | None = None
     event_id: UUID | None = None
     status: Status | None = None
+    template: str | None = None
     limit: int = 100
     before_id: int | None = None
 

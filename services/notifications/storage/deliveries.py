@@ -112,12 +112,14 @@ async def list_deliveries(pool: asyncpg.Pool, query: DeliveryQuery) -> list[Deli
         f"SELECT {LISTED_COLUMNS} FROM deliveries"
         " WHERE ($1::text IS NULL OR lower(recipient) = lower($1)) AND ($2::uuid IS NULL OR event_id = $2)"
         " AND ($3::text IS NULL OR status = $3) AND ($5::bigint IS NULL OR id < $5)"
+        " AND ($6::text IS NULL OR template = $6)"
         " ORDER BY id DESC LIMIT $4",
         query.recipient,
         query.event_id,
         query.status,
         query.limit,
         query.before_id,
+        query.template,
     )
     return [_delivery(row) for row in rows]
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from services.notifications.domain.dead_letters import EVENT_CONSUMER
 from services.notifications.domain.emails import NO_STAFF
 from services.notifications.domain.routes import mails_staff, plan
 from services.notifications.storage import erasure
@@ -18,7 +19,7 @@ from shared.dependencies import Dependencies
 
 log = logging.getLogger(__name__)
 
-CONSUMER = "notifications"
+CONSUMER = EVENT_CONSUMER
 """The consumer group, and the name of its ledger entries (processed_events.consumer)."""
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from services.notifications.domain.delivery import DeliveryQuery
-from services.notifications.domain.explanation import explanation
+from services.notifications.domain.explanation import Explanation, explanation
 from services.notifications.domain.routes import ROUTES
 from services.notifications.storage import deliveries, ledger, preferences
 from services.notifications.workflows.events import CONSUMER
 from shared.dependencies import Dependencies
 
 
-async def explain(deps: Dependencies, recipient: str, event_id: UUID | None) -> dict[str, Any]:
+async def explain(deps: Dependencies, recipient: str, event_id: UUID | None) -> Explanation:
     pool = deps.pool
     mine = await deliveries.deliveries_about(pool, recipient, event_id)
     processed = await ledger.was_processed(pool, CONSUMER, event_id) if event_id else None

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from services.notifications.domain.emails import StaffProfile
+from services.notifications.domain.emails import STAFF_LANGUAGE, STAFF_TIMEZONE, StaffProfile
 from services.notifications.domain.unsubscribe import Unsubscription, unsubscription
 from services.notifications.storage import preferences
 from shared.dependencies import Dependencies
 from shared.refusals import Refused
+
+
+async def staff_profile(deps: Dependencies, email: str) -> StaffProfile:
+    """A staff member's saved profile, or the defaults every member has until they save one."""
+    saved = await preferences.staff_profiles(deps.pool, (email,))
+    return saved.get(email.lower()) or StaffProfile(email.lower(), STAFF_LANGUAGE, STAFF_TIMEZONE, ())
 
 
 async def save_staff_profile(deps: Dependencies, profile: StaffProfile) -> StaffProfile:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from services.notifications.domain.dead_letters import DELIVERY_CONSUMER
 from services.notifications.domain.delivery import (
     LEASE,
     RetryPolicy,
@@ -46,7 +47,7 @@ from shared.storage.database import DATABASE_ERRORS
 log = logging.getLogger(__name__)
 
 BATCH = 100
-DEAD_LETTER_CONSUMER = "notifications.delivery"
+DEAD_LETTER_CONSUMER = DELIVERY_CONSUMER
 
 
 class DeadLetterSender(Protocol):
