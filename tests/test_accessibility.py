@@ -9,6 +9,7 @@ pages are opened signed in as an admin (the staff-token cookie) unless they are 
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -19,6 +20,8 @@ from services.registration.domain.programme import SLUG
 from tests.conftest import ADMIN_TOKEN
 from tests.registration_helpers import apply, new_call, staff_move
 from tests.test_registration_browser import ARGS
+from tests.test_registration_city_pages import selected_city  # noqa: F401 (a fixture)
+from tests.test_scheduling_flow import ADMIN, activity_body, wait_for
 
 SERIOUS = {"serious", "critical"}
 RAW = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}|\b(True|False|None)\b|\b[a-z]+_[a-z_]+\b")
@@ -35,21 +38,51 @@ class PageKind:
     signed_in: bool = True
 
 
-async def _page_kinds(stack) -> list[PageKind]:
+async def _page_kinds(stack, city: dict) -> list[PageKind]:
     """One page of each kind, with the data it needs made through the JSON API."""
-    async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=20) as api:
+    async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=20, headers=ADMIN) as api:
         slug = await new_call(api, quota=2)
         application_id = await apply(api, slug, f"axe-{uuid.uuid4().hex[:8]}@city.example.eu")
         await staff_move(api, application_id, "under_review")
-    return [
+        accounts = (await api.get("/api/v1/staff/accounts")).json()
+    async with httpx.AsyncClient(base_url=stack["scheduling"].url, timeout=20, headers=ADMIN) as api:
+        created = await api.post("/api/v1/activities", json=activity_body(timedelta(days=40)))
+        assert created.status_code == 201, created.text
+        activity_id = created.json()["activity"]["activity_id"]
+    async with httpx.AsyncClient(base_url=stack["notifications"].url, timeout=20, headers=ADMIN) as api:
+        deliveries = await wait_for(lambda: _some_deliveries(api), "an email in the delivery log")
+    account = next(a for a in accounts if a["role"] == "reviewer") if accounts else None
+    kinds = [
         PageKind("applicant form", "registration", f"/calls/{SLUG}/apply", signed_in=False),
         PageKind("sign-in", "registration", "/sign-in", signed_in=False),
         PageKind("staff-token sign-in", "registration", "/staff/login", signed_in=False),
         PageKind("calls", "registration", "/staff"),
         PageKind("a call's applications", "registration", f"/staff/calls/{slug}"),
         PageKind("an application", "registration", f"/staff/applications/{application_id}"),
+        PageKind("new call", "registration", "/staff/new-call"),
+        PageKind("edit a call", "registration", f"/staff/calls/{slug}/edit"),
+        PageKind("staff accounts", "registration", "/staff/accounts"),
+        PageKind("city registry", "registration", "/staff/cities"),
+        PageKind("a city", "registration", f"/staff/cities/{city['id']}"),
         PageKind("not found", "registration", f"/staff/calls/no-such-{uuid.uuid4().hex[:6]}"),
+        PageKind("programme", "scheduling", "/staff/programme"),
+        PageKind("an activity", "scheduling", f"/staff/programme/{activity_id}"),
+        PageKind("cancel an activity", "scheduling", f"/staff/programme/{activity_id}/cancel"),
+        PageKind("report", "scheduling", "/staff/report"),
+        PageKind("delivery log", "notifications", "/staff/mail"),
+        PageKind("an email as sent", "notifications", f"/staff/mail/deliveries/{deliveries[0]['id']}"),
+        PageKind("explainer", "notifications", "/staff/mail/explain?address=nobody%40example.eu"),
+        PageKind("dead letters", "notifications", "/staff/mail/dead-letters"),
+        PageKind("previews", "notifications", "/staff/mail/previews"),
+        PageKind("my profile", "notifications", "/staff/profile"),
     ]
+    if account is not None:
+        kinds.append(PageKind("deactivate an account", "registration", f"/staff/accounts/{account['id']}/deactivation"))
+    return kinds
+
+
+async def _some_deliveries(api: httpx.AsyncClient) -> list[dict]:
+    return (await api.get("/api/v1/deliveries")).json()["deliveries"]
 
 
 def _staff_cookie(stack) -> list[dict]:
@@ -66,9 +99,11 @@ def _serious(results: dict) -> list[str]:
 
 
 async def test_every_page_kind_passes_axe_and_shows_no_raw_value_in_english_and_french_on_desktop_and_phone(
-    stack, chromium
+    stack,
+    chromium,
+    selected_city,  # noqa: F811 (the fixture imported above)
 ):
-    kinds = await _page_kinds(stack)
+    kinds = await _page_kinds(stack, selected_city)
     axe = Axe()
     found: dict[str, list[str]] = {}
     async with async_playwright() as playwright:
