@@ -42,3 +42,17 @@ def _same_placeholders(entry: polib.POEntry) -> bool:
     source = set(PLACEHOLDER.findall(entry.msgid)) | set(PLACEHOLDER.findall(entry.msgid_plural))
     forms = [set(PLACEHOLDER.findall(form)) for form in entry.msgstr_plural.values()]
     return all(form <= source for form in forms) and set().union(*forms) == source
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_the_template_holds_every_message_of_the_pages(template, tmp_path):
+    folder = template.parent.parent
+    config = folder / ("staff-babel.cfg" if template.name == "staff.pot" else "babel.cfg")
+    fresh = tmp_path / "fresh.pot"
+    command = [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(config), "-k", "N_", "-k", "t"]
+    subprocess.run(
+        [*command, "-o", str(fresh), "--no-location", "--sort-output", "."], cwd=folder, check=True, capture_output=True
+    )
+    extracted = {e.msgid for e in polib.pofile(str(fresh))}
+    known = {e.msgid for e in polib.pofile(str(template))}
+    assert extracted - known == set(), f"refresh {template.relative_to(ROOT)} (see {config.name})"
