@@ -21,9 +21,12 @@ from shared.contracts.events import new_event
 from shared.contracts.registry import parse_event
 from shared.security import revocation, sessions
 from shared.security.revocation import Ended
-from tests.conftest import publish, read_dead_letters
+from tests.conftest import ADMIN_TOKEN, publish, read_dead_letters
 from tests.registration_helpers import ADMIN
+from tests.test_registration_city_pages import link_in, staff_browser
+from tests.test_registration_city_pages import selected_city as a_selected_city
 from tests.test_registration_sign_in import LINK, address, confirm, signed_in_cookie
+from tests.test_registration_staff_pages import csrf_of
 
 NOW = datetime(2027, 3, 15, 9, 30, 12, 700_000, tzinfo=UTC)
 REFUSED_WITHIN = 20.0
@@ -135,6 +138,38 @@ async def test_a_role_change_ends_the_old_session_and_a_new_sign_in_works(stack,
     async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=20) as browser:
         signed_in = await confirm(browser, LINK.search(printed).group(0))
     assert await answers(stack, signed_in.cookies[sessions.COOKIE]) == (200, 200, 200)
+
+
+selected_city = a_selected_city
+"""The fixture of tests/test_registration_city_pages.py: an associated city, not signed up yet."""
+
+
+async def test_a_replaced_focal_point_s_sessions_for_the_city_end_everywhere(stack, smtp_sink, db, selected_city):
+    city_id, focal_point = selected_city["id"], selected_city["focal_point"]
+    async with staff_browser(stack, ADMIN_TOKEN) as admin:
+        page = await admin.get(f"/staff/cities/{city_id}")
+        data = {"csrf_token": csrf_of(page), "designation": "focal_point"}
+        assert (await admin.post(f"/staff/cities/{city_id}/sign-in-link", data=data)).status_code == 303
+    _, link = await link_in(smtp_sink, focal_point)
+    async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=20) as browser:
+        cookie = (await confirm(browser, link)).cookies[sessions.COOKIE]
+        assert (await browser.get("/city")).status_code == 200
+
+    successor = {"designation": "focal_point", "name": "Luca Verdi", "email": address("successor"), "language": "it"}
+    async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=20, headers=ADMIN) as api:
+        [city] = [c for c in (await api.get("/api/v1/staff/cities")).json() if c["id"] == city_id]
+        person = uuid.UUID(next(c["person_id"] for c in city["contacts"] if c["designation"] == "focal_point"))
+        replaced = await api.put(f"/api/v1/staff/cities/{city_id}/contacts", json={"contacts": [successor]})
+        assert replaced.status_code == 200, replaced.text
+    async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=20, headers=as_cookie(cookie)) as stolen:
+        assert (await stolen.get("/city")).status_code == 303
+
+    [row] = await db.fetch("SELECT body FROM outbox WHERE key = $1 AND event_type = 'SessionsEnded'", str(person))
+    event = parse_event(bytes(row["body"]))
+    assert event.payload.reason == "contact_replaced" and event.payload.ended_before is None
+    assert await rows_in_both(stack, person)
+    for schema in ("scheduling", "notifications"):
+        assert [r["session_id"] for r in await ended_rows(stack, schema, person)] == list(event.payload.session_ids)
 
 
 # --- The consumers ---------------------------------------------------------------------------------
