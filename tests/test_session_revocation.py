@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -16,6 +17,7 @@ import httpx
 import pytest
 
 from services.registration.domain import messages
+from services.registration.domain.cities import no_longer_signing_in
 from shared.contracts import SessionsEnded, topics
 from shared.contracts.events import new_event
 from shared.contracts.registry import parse_event
@@ -23,7 +25,7 @@ from shared.security import revocation, sessions
 from shared.security.revocation import Ended
 from tests.conftest import ADMIN_TOKEN, publish, read_dead_letters
 from tests.registration_helpers import ADMIN
-from tests.test_registration_city_pages import link_in, staff_browser
+from tests.test_registration_city_pages import _city, link_in, staff_browser
 from tests.test_registration_city_pages import selected_city as a_selected_city
 from tests.test_registration_sign_in import LINK, address, confirm, signed_in_cookie
 from tests.test_registration_staff_pages import csrf_of
@@ -63,6 +65,14 @@ def test_ended_before_is_sent_to_the_second_so_a_later_session_in_that_second_st
     assert revocation.is_ended(session_begun(NOW - timedelta(seconds=2)), ended)
     signed_out = messages.sessions_ended(before.person_id, [before.session_id], NOW, "sign_out", all_before_now=False)
     assert signed_out.ended_before is None and signed_out.reason == "sign_out"
+
+
+def test_the_focal_point_and_deputy_no_longer_so_are_those_whose_city_sessions_end():
+    before = _city("Bari", ("focal_point", "a@bari.it"), ("deputy", "b@bari.it"), ("contact", "c@bari.it"))
+    focal_point, deputy, other = before.contacts
+    swapped = replace(before, contacts=(replace(deputy, designation="focal_point"), other))
+    assert no_longer_signing_in(before, swapped) == (focal_point, deputy)  # gone, and deputy no more
+    assert no_longer_signing_in(before, replace(before, contacts=(focal_point, deputy))) == ()
 
 
 # --- Over the stack -------------------------------------------------------------------------------
