@@ -9,8 +9,10 @@ from services.notifications.api.metrics import delivery_metrics
 from services.notifications.mail.smtp import SmtpSender
 from services.notifications.storage.deliveries import WAKEUP_CHANNEL
 from services.notifications.web import routers as page_routers
+from services.notifications.workflows import ended_sessions
 from services.notifications.workflows.sending import Sending
 from shared.runtime import Runtime, Service, main
+from shared.web.access import refuse_ended_sessions
 
 
 def background_loops(runtime: Runtime) -> list[Callable[[], Awaitable[None]]]:
@@ -28,6 +30,7 @@ SERVICE = Service(
     consumes=consumers.CONSUMES,
     workers=background_loops,
     metrics=delivery_metrics,
+    middleware=[refuse_ended_sessions(ended_sessions.is_ended)],
 )
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """What notifications consumes: registration's and scheduling's events, each payload class with its
 handler (workflows.events), all run by one idempotent consumer group. Every routed event becomes rows
-in the delivery log; PersonErased removes the person's address and stored bodies from it."""
+in the delivery log; PersonErased removes the person's address and stored bodies from it;
+SessionsEnded is kept so that ended sign-in sessions are refused here (workflows.ended_sessions)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from functools import partial
 
 from services.notifications.domain.routes import ROUTES
 from services.notifications.storage.deliveries import WAKEUP_CHANNEL
-from services.notifications.workflows import events
+from services.notifications.workflows import ended_sessions, events
 from services.notifications.workflows.events import CONSUMER
-from shared.contracts import PersonErased, topics
+from shared.contracts import PersonErased, SessionsEnded, topics
 from shared.contracts.events import Payload
 from shared.dependencies import Dependencies
 from shared.messaging.consumer import Consumption, Handler
@@ -21,7 +22,8 @@ TOPICS = (topics.REGISTRATION, topics.SCHEDULING)
 
 def handlers(deps: Dependencies) -> Mapping[type[Payload], Handler]:
     record_emails = partial(events.record_emails, deps)
-    return {payload: record_emails for payload in ROUTES} | {PersonErased: events.erase_person}
+    ended = partial(ended_sessions.sessions_ended, deps)
+    return {payload: record_emails for payload in ROUTES} | {PersonErased: events.erase_person, SessionsEnded: ended}
 
 
 CONSUMES = Consumption(group=CONSUMER, topics=TOPICS, handlers=handlers, wakes=WAKEUP_CHANNEL)

@@ -5,9 +5,10 @@ from pathlib import Path
 
 from services.scheduling import api, consumers, web, workers
 from services.scheduling.domain import programme
-from services.scheduling.workflows import seeding
+from services.scheduling.workflows import ended_sessions, seeding
 from shared.dependencies import Dependencies
 from shared.runtime import Service, main
+from shared.web.access import refuse_ended_sessions
 
 
 async def seed_command(deps: Dependencies, args: list[str]) -> None:
@@ -27,7 +28,7 @@ SERVICE = Service(
     consumes=consumers.CONSUMES,
     workers=lambda runtime: workers.build(runtime.dependencies),
     commands={"seed": seed_command},
-    middleware=[api.answer_refusals],
+    middleware=[api.answer_refusals, refuse_ended_sessions(ended_sessions.is_ended)],
 )
 
 if __name__ == "__main__":

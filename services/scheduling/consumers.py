@@ -1,13 +1,13 @@
 """What scheduling consumes: registration's events, each payload class with its handler
-(workflows.cities), all run by one idempotent consumer group."""
+(workflows.cities; SessionsEnded: workflows.ended_sessions), all run by one idempotent consumer group."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
 
-from services.scheduling.workflows import cities
-from shared.contracts import ApplicationSubmitted, CitySignedUp, ContactChanged, PersonErased, topics
+from services.scheduling.workflows import cities, ended_sessions
+from shared.contracts import ApplicationSubmitted, CitySignedUp, ContactChanged, PersonErased, SessionsEnded, topics
 from shared.contracts.events import Payload
 from shared.dependencies import Dependencies
 from shared.messaging.consumer import Consumption, Handler
@@ -22,6 +22,7 @@ def handlers(deps: Dependencies) -> Mapping[type[Payload], Handler]:
         CitySignedUp: cities.city_changed,
         ContactChanged: cities.city_changed,
         PersonErased: partial(cities.person_erased, deps),
+        SessionsEnded: partial(ended_sessions.sessions_ended, deps),
     }
 
 

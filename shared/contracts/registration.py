@@ -331,6 +331,26 @@ class SignInLinkRequestedV2(_RegistrationPayload):
 SignInLinkRequested = SignInLinkRequestedV2
 
 
+class SessionsEnded(_RegistrationPayload):
+    """Sign-in sessions of a person ended (key: person id): registration owns the sessions, and the
+    services that only verify the session cookie's signature refuse these from now on.
+
+    `session_ids` are the sessions ended; `ended_before`, when set, also ends every session of the
+    person that began before that moment (deactivation, role change). Both may be given; an ended
+    session stays ended, so applying an event twice or out of order is harmless."""
+
+    TYPE = "SessionsEnded"
+    VERSION = 1
+
+    person_id: UUID
+    session_ids: tuple[UUID, ...] = Field(default=(), max_length=1000, description="the sessions ended (may be empty)")
+    ended_before: AwareDatetime | None = Field(
+        default=None, description="every session of the person that began before this moment is ended too"
+    )
+    ended_at: AwareDatetime
+    reason: Literal["sign_out", "deactivated", "role_changed", "contact_replaced"]
+
+
 # --- Privacy -----------------------------------------------------------------------------------
 
 

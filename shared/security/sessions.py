@@ -5,10 +5,12 @@ Registration signs a person in (an emailed one-time link) and sets the cookie `C
 person, their kind, their role and their name. Pure: the secret and the clock are passed in.
 
 Who may revoke what: only registration owns accounts and sessions, so only registration can tell that
-a session was ended (sign-out, deactivation, role change). It checks its session record on every staff
-page and staff API call. Scheduling and notifications trust the signature until the cookie expires
-(`LIFETIME`, kept short for that reason): a signed-out cookie that was copied before sign-out keeps
-working there for at most that long. The browser's copy is deleted on sign-out in any case.
+a session was ended (sign-out, deactivation, role change, a city contact replaced). It checks its
+session record on every request, and publishes `SessionsEnded` in the same transaction. Scheduling and
+notifications verify the signature, then refuse the sessions those events ended
+(`shared.security.revocation`; `shared.web.access.refuse_ended_sessions`): a cookie copied before
+sign-out stops working there as soon as they read the event, within seconds. They keep what ended for
+`LIFETIME` only, since no cookie lives longer. The browser's copy is deleted on sign-out in any case.
 
 The cookie is host-only (no Domain attribute): the services must be reached on one host name (as on
 127.0.0.1 in development, or behind one reverse proxy), cookies do not depend on the port.

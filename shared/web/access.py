@@ -3,9 +3,10 @@
 or a city focal point's signed token (the identities and token rules are in shared.security.auth).
 
 A bearer token, when one is sent, decides alone. The session cookie is checked by its signature and
-expiry; a service that owns the session records (registration) installs a `SessionCheck` with
-`check_sessions_with`, which may refuse an ended session or give the account's current role. Cookie
-requests are protected against cross-site forgery by SameSite=Lax (no cookie on a cross-site POST).
+expiry, then by the service's `SessionCheck`: registration, which owns the session records, installs
+one with `check_sessions_with` (it may refuse an ended session or give the account's current role);
+the other services install `refuse_ended_sessions`, which refuses the sessions registration said
+ended. Cookie requests are protected against cross-site forgery by SameSite=Lax (no cookie on a cross-site POST).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from shared.dependencies import Dependencies
 from shared.security import sessions, signing
 from shared.security.auth import FOCAL_POINT_PURPOSE, FocalPoint, Role, StaffMember, authenticate
+from shared.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="Staff token (see STAFF_TOKENS) or the sign-in session cookie")
 SessionCheck = Callable[[Request, sessions.Session], Awaitable[StaffMember | None]]
@@ -27,9 +30,30 @@ ContactCheck = Callable[[Request, sessions.Session], Awaitable[sessions.SignedIn
 the person is no longer that city's focal point or deputy."""
 
 
+EndedCheck = Callable[[Dependencies, sessions.Session], Awaitable[bool]]
+"""Whether registration ended a session (a service's workflow over what its SessionsEnded events said)."""
+
+
 def check_sessions_with(app: FastAPI, check: SessionCheck, contacts: ContactCheck | None = None) -> None:
     app.state.session_check = check
     app.state.contact_check = contacts
+
+
+def refuse_ended_sessions(is_ended: EndedCheck) -> Callable[[FastAPI, Settings], None]:
+    """The session check of a service that does not own the sessions (scheduling, notifications), to
+    install as its middleware: a cookie signs its person in as it says, unless registration said that
+    its session ended."""
+
+    async def staff(request: Request, session: sessions.Session) -> StaffMember | None:
+        return None if await is_ended(request.app.state.runtime.dependencies, session) else session.staff_member()
+
+    async def contact(request: Request, session: sessions.Session) -> sessions.SignedInContact | None:
+        return None if await is_ended(request.app.state.runtime.dependencies, session) else session.contact()
+
+    def install(app: FastAPI, settings: Settings) -> None:
+        check_sessions_with(app, staff, contact)
+
+    return install
 
 
 def _session(request: Request) -> sessions.Session | None:

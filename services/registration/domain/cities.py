@@ -163,6 +163,16 @@ def signed_in_contact(city: City | None, person_id: UUID, designation: str) -> C
     return next((c for c in city.contacts if c.person_id == person_id and c.designation == designation), None)
 
 
+def no_longer_signing_in(before: City, after: City) -> tuple[CityContact, ...]:
+    """The focal point and deputy of `before` who are not that any more in `after` (replaced, removed
+    or given another designation): their sessions for the city end."""
+    return tuple(
+        c
+        for c in before.contacts
+        if c.designation in SIGNING_IN and signed_in_contact(after, c.person_id, c.designation) is None
+    )
+
+
 def sorted_contacts(contacts: Sequence[CityContact]) -> tuple[CityContact, ...]:
     order = {"focal_point": 0, "deputy": 1, "contact": 2}
     return tuple(sorted(contacts, key=lambda c: (order[c.designation], c.name)))

@@ -5,6 +5,7 @@ Links are made by the caller (they need the signing key and the public base URL)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -208,6 +209,18 @@ def city_signed_up(city: City) -> contracts.CitySignedUp:
 def contacts_changed(city: City, removed: tuple[CityContact, ...], by: str, now: datetime) -> contracts.ContactChanged:
     return contracts.ContactChanged(
         **_city(city), changed_at=now, changed_by=by, removed=tuple(_contact(c) for c in removed)
+    )
+
+
+def sessions_ended(
+    person_id: UUID, session_ids: Sequence[UUID], now: datetime, reason: str, *, all_before_now: bool
+) -> contracts.SessionsEnded:
+    """`all_before_now`: every session of the person that began before now is ended too (deactivation,
+    role change). A session cookie tells its start to the second only, so that moment is rounded down:
+    a session opened earlier in the same second is named by its id (shared.security.revocation)."""
+    ended_before = now.replace(microsecond=0) if all_before_now else None
+    return contracts.SessionsEnded(
+        person_id=person_id, session_ids=tuple(session_ids), ended_before=ended_before, ended_at=now, reason=reason
     )
 
 

@@ -121,11 +121,16 @@ async def end_session(conn: asyncpg.Connection, session_id: UUID, now: datetime)
     return status != "UPDATE 0"
 
 
-async def end_sessions_of(conn: asyncpg.Connection, person_id: UUID, now: datetime) -> int:
-    status = await conn.execute(
-        "UPDATE sessions SET ended_at = $2 WHERE person_id = $1 AND ended_at IS NULL", person_id, now
-    )
-    return int(status.split()[-1])
+async def end_sessions_of(
+    conn: asyncpg.Connection, person_id: UUID, now: datetime, city_id: UUID | None = None
+) -> list[UUID]:
+    """The person's sessions that were open (and are now ended); only those for `city_id` if given."""
+    rows = await conn.fetch(
+        "UPDATE sessions SET ended_at = $2 WHERE person_id = $1 AND ended_at IS NULL"
+        " AND ($3::uuid IS NULL OR city_id = $3) RETURNING id",
+        person_id, now, city_id,
+    )  # fmt: skip
+    return [r["id"] for r in rows]
 
 
 async def last_sign_ins(conn: asyncpg.Connection) -> dict[UUID, datetime]:

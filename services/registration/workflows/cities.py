@@ -1,13 +1,23 @@
-"""City sign-ups and contacts: the focal point confirms, staff or the focal point edit contacts."""
+"""City sign-ups and contacts: the focal point confirms, staff or the focal point edit contacts; a
+focal point or deputy who is replaced loses their sessions for the city."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
+import asyncpg
+
 from services.registration.domain import messages
-from services.registration.domain.cities import AlreadySignedUp, City, ContactsInput, confirm_signup, replace_contacts
+from services.registration.domain.cities import (
+    AlreadySignedUp,
+    City,
+    ContactsInput,
+    confirm_signup,
+    no_longer_signing_in,
+    replace_contacts,
+)
 from services.registration.domain.links import Links
-from services.registration.storage import audit, cities
+from services.registration.storage import audit, cities, staff
 from shared.dependencies import Dependencies
 from shared.logs import correlation_id
 from shared.refusals import NotFound
@@ -64,11 +74,24 @@ async def change_contacts(deps: Dependencies, city_id: UUID, wanted: ContactsInp
         city = await cities.get_city(conn, city_id, lock=True)
         if city is None:
             raise NotFound("city")
+        before = city
         city, removed = replace_contacts(city, wanted, deps.new_id)
         await cities.save_city(conn, city)
         await deps.publisher.publish(conn, messages.contacts_changed(city, removed, actor, now), key=city.id, at=now)
+        for replaced in no_longer_signing_in(before, city):
+            await _end_city_sessions(conn, deps, city, replaced.person_id)
         await audit.record(
             conn, at=now, actor=actor, action="city.contacts_changed", subject=str(city.id),
             details={"contacts": len(city.contacts), "removed": len(removed)}, correlation_id=correlation_id.get(),
         )  # fmt: skip
     return city
+
+
+async def _end_city_sessions(conn: asyncpg.Connection, deps: Dependencies, city: City, person_id: UUID) -> None:
+    """A replaced focal point's or deputy's sessions for the city end here and in the other services
+    (SessionsEnded), which only verify the cookie's signature."""
+    now = deps.now()
+    ended = await staff.end_sessions_of(conn, person_id, now, city_id=city.id)
+    if ended:
+        event = messages.sessions_ended(person_id, ended, now, "contact_replaced", all_before_now=False)
+        await deps.publisher.publish(conn, event, key=person_id, at=now)

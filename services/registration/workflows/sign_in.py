@@ -203,9 +203,13 @@ async def current_contact(deps: Dependencies, session: sessions.Session) -> tupl
 
 
 async def sign_out(deps: Dependencies, session_id: UUID, person_id: UUID) -> None:
+    """End the session here and in the other services (SessionsEnded), so that a copy of its cookie
+    signs no one in anywhere."""
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
         if await staff.end_session(conn, session_id, now):
+            event = messages.sessions_ended(person_id, [session_id], now, "sign_out", all_before_now=False)
+            await deps.publisher.publish(conn, event, key=person_id, at=now)
             account = await staff.get_account(conn, person_id)
             actor = account.email if account is not None else str(person_id)  # a city contact: by person id
             await _record(conn, deps, actor, "sign_out", str(person_id), {"session": session_id})

@@ -1,6 +1,7 @@
 """Staff accounts: the first admin from the command line, then admins invite, change roles and
 deactivate (rules in domain/staff.py). Every change is in the audit log with who, when and from where;
-a role change or deactivation ends the account's sessions here at once."""
+a role change or deactivation ends the account's sessions here at once, and in the other services as
+soon as they read the SessionsEnded event."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from uuid import UUID
 
 import asyncpg
 
+from services.registration.domain import messages
 from services.registration.domain import staff as rules
 from services.registration.domain.staff import StaffAccount
 from services.registration.storage import audit, staff
@@ -90,7 +92,7 @@ async def change_role(deps: Dependencies, who: StaffMember, account_id: UUID, ro
         account = await _locked(conn, account_id)
         changed = rules.change_role(account, role, who, admins, deps.now())
         await staff.save_account(conn, changed)
-        await staff.end_sessions_of(conn, account.id, deps.now())
+        await _end_sessions(conn, deps, account, "role_changed")
         await _record(conn, deps, who.name, "staff.role_changed", changed, {"from": account.role, "to": role})
     return changed
 
@@ -101,9 +103,19 @@ async def deactivate(deps: Dependencies, who: StaffMember, account_id: UUID) -> 
         account = await _locked(conn, account_id)
         changed = rules.deactivate(account, who, admins, deps.now())
         await staff.save_account(conn, changed)
-        ended = await staff.end_sessions_of(conn, account.id, deps.now())
+        ended = await _end_sessions(conn, deps, account, "deactivated")
         await _record(conn, deps, who.name, "staff.deactivated", changed, {"sessions_ended": ended})
     return changed
+
+
+async def _end_sessions(conn: asyncpg.Connection, deps: Dependencies, account: StaffAccount, reason: str) -> int:
+    """End every session of the account here and tell the other services (SessionsEnded), which only
+    verify the cookie's signature; how many were open."""
+    now = deps.now()
+    ended = await staff.end_sessions_of(conn, account.id, now)
+    event = messages.sessions_ended(account.id, ended, now, reason, all_before_now=True)
+    await deps.publisher.publish(conn, event, key=account.id, at=now)
+    return len(ended)
 
 
 def _spec(wanted: NewAccount) -> dict:
