@@ -144,7 +144,7 @@ async def _activity(
         now=deps.now(),
         form=form or NominationForm(first),
         problem=problem,
-        languages=_languages(t),
+        language_choices=_languages(t),
         zones=tuple((zone, zone) for zone in sorted({*ZONES, city.timezone})),
         notice=request.query_params.get("notice"),
     )
