@@ -1,10 +1,9 @@
 """Every catalogue of people's pages (the shared layout's `pages`, each service's `staff`) is complete
-in French, with the placeholders of the source, and its template holds every message the pages use:
-gated like the email catalogues. Refresh a template with the commands in its babel config."""
+in French, and each public pages' catalogue (`portal`) in all 24 EU languages, with the placeholders
+of the source, and its template holds every message the pages use: gated like the email catalogues.
+Refresh a template with the commands in its babel config."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import polib
@@ -12,6 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted([*ROOT.glob("services/*/locales/staff.pot"), ROOT / "shared/web/pages/locales/pages.pot"])
+PUBLIC_TEMPLATES = sorted(ROOT.glob("services/*/locales/portal.pot"))
+EU_LANGUAGES = "bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv".split()
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
@@ -32,6 +33,23 @@ def test_the_catalogue_is_complete_in_french_with_the_placeholders_of_the_source
     assert [e.msgid for e in french.fuzzy_entries()] == []
     wrong = [e.msgid for e in french if not _same_placeholders(e)]
     assert wrong == []
+
+
+def test_the_public_pages_have_their_catalogues():
+    assert [path.relative_to(ROOT).as_posix() for path in PUBLIC_TEMPLATES] == [
+        "services/scheduling/locales/portal.pot"
+    ]
+
+
+@pytest.mark.parametrize("language", EU_LANGUAGES)
+@pytest.mark.parametrize("template", PUBLIC_TEMPLATES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_a_public_catalogue_is_complete_in_every_eu_language(template, language):
+    source = polib.pofile(str(template))
+    translated = polib.pofile(str(template.parent / language / "LC_MESSAGES" / template.with_suffix(".po").name))
+    missing = {e.msgid for e in source} - {e.msgid for e in translated.translated_entries()}
+    assert missing == set(), f"untranslated in {language}: {sorted(missing)}"
+    assert [e.msgid for e in translated.fuzzy_entries()] == []
+    assert [e.msgid for e in translated if not _same_placeholders(e)] == []
 
 
 def _same_placeholders(entry: polib.POEntry) -> bool:

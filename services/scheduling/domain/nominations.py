@@ -16,7 +16,7 @@ from services.scheduling.domain import places
 from services.scheduling.domain.activities import Activity, RuleBroken
 from services.scheduling.domain.cities import SignedUpCity
 from services.scheduling.domain.conflicts import Interval, first_overlap
-from shared.contracts import Explanation, person_id_for_email
+from shared.contracts import Explanation, Places, person_id_for_email
 
 ACTIVE = ("confirmed", "waitlisted")
 """A nomination holding a place or waiting for one."""
@@ -211,3 +211,45 @@ def listed(activity: Activity, nominations: Sequence[Nomination]) -> list[Listed
         for position in [positions.get(n.id)]
     ]
     return sorted(found, key=lambda item: (item.position or 0, item.nomination.waiting_since))
+
+
+@dataclass(frozen=True)
+class CityActivity:
+    """An activity as one city's focal point or deputy sees it: its places, overall and for the city,
+    and the city's own nominations (waitlisted ones with their place in the whole line)."""
+
+    activity: Activity
+    places: Places
+    nominations: tuple[Listed, ...]
+
+    @property
+    def left(self) -> int:
+        """Free places overall."""
+        return max(self.places.capacity - self.places.confirmed, 0)
+
+    @property
+    def city_left(self) -> int:
+        """Places the city may still take now: its quota's rest, within the free places."""
+        return min(max(self.places.city_quota - self.places.city_confirmed, 0), self.left)
+
+    def open_at(self, now: datetime) -> bool:
+        """Whether the city may nominate now (before the deadline, the activity neither cancelled nor done)."""
+        return not self.activity.closed and now < self.activity.nomination_deadline
+
+    def started_at(self, now: datetime) -> bool:
+        """Whether attendance may be recorded (the activity has started)."""
+        return now >= self.activity.starts_at
+
+
+def city_activity(activity: Activity, nominations: Sequence[Nomination], city_id: UUID) -> CityActivity:
+    """`activity` with its `nominations` (every city's) as the city `city_id` sees it."""
+    seats = [n.seat for n in nominations if n.active]
+    mine = tuple(item for item in listed(activity, nominations) if item.nomination.city_id == city_id)
+    return CityActivity(activity, places.places(activity.limits, seats, city_id), mine)
+
+
+def for_the_city(activity: Activity, nominations: Sequence[Nomination], city_id: UUID, now: datetime) -> bool:
+    """Whether the city's programme page lists the activity: every one not over yet and not cancelled,
+    and any other the city nominated for (to see what became of them, and record attendance)."""
+    upcoming = activity.ends_at > now and activity.status != "cancelled"
+    return upcoming or any(n.city_id == city_id for n in nominations)

@@ -4,9 +4,10 @@
 - staff_programme, staff_report: the staff console's programme and report (templates/staff/, words in
   staff_texts, forms read by staff_forms into the JSON API's bodies).
 
-The next issue adds the city portal and the participant page here.
+- portal: the city portal's programme for a city's focal point or deputy (templates/portal/, words in
+  portal_texts, every EU language).
 """
 
-from services.scheduling.web import decline, staff_programme, staff_report
+from services.scheduling.web import decline, portal, staff_programme, staff_report
 
-routers = [decline.router, staff_programme.router, staff_report.router]
+routers = [decline.router, portal.router, staff_programme.router, staff_report.router]

@@ -14,13 +14,16 @@ import asyncpg
 from services.scheduling.domain import messages
 from services.scheduling.domain import nominations as rules
 from services.scheduling.domain.activities import Activity
-from services.scheduling.domain.cities import Actor, acting_city
+from services.scheduling.domain.cities import Actor, SignedUpCity, acting_city
 from services.scheduling.domain.links import Links
 from services.scheduling.domain.nominations import (
+    CityActivity,
     Listed,
     Nominated,
     Nomination,
     Nominee,
+    city_activity,
+    for_the_city,
     promotions,
     waitlist_positions,
 )
@@ -150,6 +153,29 @@ async def roster(deps: Dependencies, activity_id: UUID) -> list[Listed]:
         if activity is None:
             raise NotFound(f"no activity {activity_id}")
         return rules.listed(activity, await nominations.of_activity(conn, activity_id))
+
+
+async def city_programme(deps: Dependencies, by: Actor) -> tuple[SignedUpCity, list[CityActivity]]:
+    """The programme as the city's focal point or deputy `by` sees it (domain.nominations.for_the_city),
+    in date order; NotYourCity when `by` no longer acts for a signed-up city."""
+    async with deps.pool.acquire() as conn:
+        city = acting_city(by, by.city_id, await cities.member(conn, by.city_id))  # type: ignore[arg-type]
+        found = []
+        for activity in await activities.programme(conn):
+            everyone = await nominations.of_activity(conn, activity.id)
+            if for_the_city(activity, everyone, city.city_id, deps.now()):
+                found.append(city_activity(activity, everyone, city.city_id))
+    return city, found
+
+
+async def city_file(deps: Dependencies, activity_id: UUID, by: Actor) -> tuple[SignedUpCity, CityActivity]:
+    """One activity as the city's focal point or deputy `by` sees it; NotFound, NotYourCity."""
+    async with deps.pool.acquire() as conn:
+        city = acting_city(by, by.city_id, await cities.member(conn, by.city_id))  # type: ignore[arg-type]
+        activity = await activities.get(conn, activity_id)
+        if activity is None:
+            raise NotFound(f"no activity {activity_id}")
+        return city, city_activity(activity, await nominations.of_activity(conn, activity_id), city.city_id)
 
 
 async def invitation(deps: Dependencies, nomination_id: UUID) -> tuple[Activity, Nomination]:

@@ -3,7 +3,8 @@
 A service makes one `Pages` with its own templates folder and page catalogue (gettext domain `staff`
 in its locales folder unless named); its templates `{% extends "layout.html" %}` from this package.
 Each render gets a fresh CSRF token (cookie and hidden field), the navigation bar for the signed-in
-person, links to the page in each language, and `t`, the viewer's `PageTexts` (or the service's
+person (a staff member, or a city's focal point or deputy: shared.web.pages.contact_guard), links to
+the page in each language (named in that language), and `t`, the viewer's `PageTexts` (or the service's
 subclass of it, which adds the service's labels).
 """
 
@@ -14,11 +15,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from babel import Locale, UnknownLocaleError
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from shared.security.auth import StaffMember
+from shared.security.sessions import SignedInContact
 from shared.web import csrf
 from shared.web.pages import navigation
 from shared.web.pages.assets import STYLESHEET
@@ -64,8 +67,9 @@ class Pages:
         return self._environments[language]
 
     def viewer(self, request: Request) -> Viewer:
-        who: StaffMember | None = getattr(request.state, "staff_member", None)
-        return Viewer.of(who, request.query_params.get("lang"))
+        who: StaffMember | SignedInContact | None = getattr(request.state, "staff_member", None)
+        who = who or getattr(request.state, "contact", None)
+        return Viewer.of(who, request.query_params.get("lang"), self.languages)
 
     def render(
         self, request: Request, template: str, code: int = 200, current: str = "", **context: Any
@@ -75,6 +79,7 @@ class Pages:
         settings = runtime.settings
         token = csrf.new_token(settings.signing_key, runtime.clock())
         who: StaffMember | None = getattr(request.state, "staff_member", None)
+        contact: SignedInContact | None = None if who else getattr(request.state, "contact", None)
         viewer = self.viewer(request)
         texts = self.texts(viewer)
         html = (
@@ -83,9 +88,10 @@ class Pages:
             .render(
                 t=texts,
                 who=who,
+                contact=contact,
                 csrf_token=token,
                 keep=kept_language(request, self.languages),
-                navigation=navigation.bar(settings, who, current),
+                navigation=navigation.bar(settings, who, current, contact),
                 sign_out_url=navigation.url_of(settings, "registration", navigation.SIGN_OUT_PATH),
                 stylesheet=STYLESHEET,
                 languages=self.language_links(request),
@@ -101,9 +107,20 @@ class Pages:
         """(code, name, url) of this page in each of the pages' languages (other query kept)."""
         kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
         return [
-            (code, LANGUAGE_NAMES.get(code, code), f"{request.url.path}?{urlencode([*kept, ('lang', code)])}")
+            (code, language_name(code), f"{request.url.path}?{urlencode([*kept, ('lang', code)])}")
             for code in self.languages
         ]
+
+
+def language_name(code: str) -> str:
+    """A language's name in itself ('Deutsch', 'Malti'), as a language switcher shows it."""
+    if code in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[code]
+    try:
+        name = Locale.parse(code).get_display_name(code) or code
+    except (UnknownLocaleError, ValueError):
+        return code
+    return name[:1].upper() + name[1:]
 
 
 def kept_language(request: Request, languages: tuple[str, ...] = PAGE_LANGUAGES) -> str:

@@ -16,8 +16,9 @@ from shared.web.pages.viewer import Viewer
 
 LAYOUT_LOCALES = Path(__file__).parent / "locales"
 LAYOUT_DOMAIN = "pages"
-BABEL_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
-"""English pages write dates the European way (2 December 2026)."""
+BABEL_LOCALES = {"en": "en_GB", "fr": "fr_FR", "pt": "pt_PT"}
+"""English pages write dates the European way (2 December 2026), Portuguese ones as in Portugal; every
+other EU language is a locale of Babel under its own code."""
 
 
 def N_(message: str) -> str:

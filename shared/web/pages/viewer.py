@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.security.auth import StaffMember
+from shared.security.sessions import SignedInContact
 
 PAGE_LANGUAGES = ("en", "fr")
 """The languages of the staff console (people's pages for applicants and cities speak more)."""
@@ -18,11 +19,17 @@ class Viewer:
     timezone: str = DEFAULT_TIMEZONE
 
     @classmethod
-    def of(cls, member: StaffMember | None, requested: str | None = None) -> Viewer:
-        """The signed-in person's language (or ?lang= when the console speaks it) and timezone."""
+    def of(
+        cls,
+        member: StaffMember | SignedInContact | None,
+        requested: str | None = None,
+        available: tuple[str, ...] = PAGE_LANGUAGES,
+    ) -> Viewer:
+        """The signed-in person's (staff member's or city contact's) language, or ?lang= when the pages
+        speak it, and timezone."""
         if member is None:
-            return cls(page_language(requested, "en"))
-        return cls(page_language(requested, member.language), member.timezone or DEFAULT_TIMEZONE)
+            return cls(page_language(requested, "en", available))
+        return cls(page_language(requested, member.language, available), member.timezone or DEFAULT_TIMEZONE)
 
 
 def page_language(requested: str | None, preferred: str, available: tuple[str, ...] = PAGE_LANGUAGES) -> str:
