@@ -3,6 +3,8 @@ in French, with the placeholders of the source, and its template holds every mes
 gated like the email catalogues. Refresh a template with the commands in its babel config."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import polib
