@@ -200,13 +200,32 @@ def start_services(cleanup: contextlib.ExitStack, database_url: str, bootstrap: 
     stack = ServiceStack(config)
     for name in SERVICES:
         say(stack.run_command(name, "migrate").strip())
-    say(stack.run_command("registration", "seed", "--days", os.environ.get("PACTESUR_DEMO_CALL_DAYS", "60")).strip())
-    say(stack.run_command("scheduling", "seed").strip())
+    days = os.environ.get("PACTESUR_DEMO_CALL_DAYS", "60")
+    city = stack.run_command("registration", "seed", "--days", days, "--demo", "--link").strip()
+    programme = stack.run_command("scheduling", "seed", "--demo").strip()
+    say(city)
+    say(programme)
     say(demo_admin(stack))
     say("starting the services")
     cleanup.callback(stack.stop)
     stack.start()
-    return stack
+    return stack, demo_summary(city, programme)
+
+
+def demo_summary(city: str, programme: str) -> str:
+    """What the demo holds (the seed commands' own words) and how to try it, for the end of start-up."""
+    held = [line for line in city.splitlines() if not line.startswith(("consortium", "call "))]
+    activities = [line for line in programme.splitlines() if line.startswith("  ")]
+    portal = f"http://127.0.0.1:{PORTS['registration']}/sign-in"
+    return "\n".join(
+        [
+            'the demo (README, "The demo"), dated from the first run (the real calendar is history):',
+            *activities,
+            *held,
+            f"  sign in as the focal point with their link (once, 15 minutes), or ask for one at {portal}",
+            "  with their address and open the mailbox; the deputy signs in the same way",
+        ]
+    )
 
 
 def main() -> None:
@@ -221,9 +240,10 @@ def main() -> None:
             database_url = start_database(cleanup)
             bootstrap = start_kafka(cleanup)
             smtp = start_mail(cleanup)
-            stack = start_services(cleanup, database_url, bootstrap, smtp)
+            stack, demo = start_services(cleanup, database_url, bootstrap, smtp)
             say(f"up in {time.monotonic() - began:.1f}s")
             print_urls()
+            say(demo)
             supervise(stack)
         except KeyboardInterrupt:
             pass

@@ -10,8 +10,10 @@ from services.registration.api import accounts as account_api
 from services.registration.api import applicants as applicant_api
 from services.registration.api import cities as city_api
 from services.registration.api import staff as staff_api
+from services.registration.domain.calls import CallNotOpen
+from services.registration.domain.cities import SIGNING_IN, sorted_contacts
 from services.registration.web import sign_in as sign_in_pages
-from services.registration.workflows import sign_in, staff
+from services.registration.workflows import demo, sign_in, staff
 from services.registration.workflows.seeding import seed
 from shared.contracts.common import EU_LANGUAGES
 from shared.dependencies import Dependencies
@@ -44,10 +46,13 @@ def install_limits(app: FastAPI, settings: Settings) -> None:
 
 
 async def seed_command(deps: Dependencies, args: list[str]) -> None:
-    """`seed [--days N] [--reset]`: the real call and the consortium (workflows/seeding.py)."""
+    """`seed [--days N] [--reset] [--demo [--link]]`: the real call and the consortium
+    (workflows/seeding.py); `--demo` adds the demo city (workflows/demo.py)."""
     parser = argparse.ArgumentParser(prog="python -m services.registration seed")
     parser.add_argument("--days", type=int, default=60, help="how long the demo call stays open (default 60)")
     parser.add_argument("--reset", action="store_true", help="re-open an existing call from today")
+    parser.add_argument("--demo", action="store_true", help="also the signed-up demo city (for `make run`)")
+    parser.add_argument("--link", action="store_true", help="with --demo: a one-time sign-in link of its focal point")
     options = parser.parse_args(args)
     seeded = await seed(deps, options.days, options.reset)
     added = seeded.members_added
@@ -57,6 +62,25 @@ async def seed_command(deps: Dependencies, args: list[str]) -> None:
         print(f"call {call.slug} open from {call.opens_at.isoformat()} to {call.closes_at.isoformat()}")
     else:
         print(f"call {call.slug} already exists (closes {call.closes_at.isoformat()}); use --reset to re-open")
+    if options.demo:
+        await demo_command(deps, options.link)
+
+
+async def demo_command(deps: Dependencies, link: bool) -> None:
+    """The demo city's part of `seed --demo`: what it holds, and how to sign in as its focal point."""
+    try:
+        seeded = await demo.seed_demo_city(deps)
+    except (Refused, CallNotOpen) as error:
+        print(f"demo city: not set up ({error}); `seed --reset` re-opens the call")
+        return
+    city = seeded.city
+    done = ", ".join(seeded.steps) if seeded.steps else "already there"
+    print(f"demo city: {city.name} ({city.country}), {city.status}: {done}")
+    for contact in sorted_contacts([c for c in city.contacts if c.designation in SIGNING_IN]):
+        print(f"  {contact.designation.replace('_', ' ')}: {contact.name} <{contact.email}> ({contact.language})")
+    if link:
+        focal_point = city.contact("focal_point")
+        print(f"  focal point sign-in link (once, 15 minutes): {await sign_in.printed_link(deps, focal_point.email)}")
 
 
 async def staff_command(deps: Dependencies, args: list[str]) -> None:

@@ -109,15 +109,22 @@ async def request_link(deps: Dependencies, email: str) -> None:
 
 
 async def printed_link(deps: Dependencies, email: str) -> str:
-    """A sign-in link handed over directly instead of emailed (`staff add --link`, `make run`)."""
+    """A sign-in link handed over directly instead of emailed (`staff add --link`, `seed --demo --link`,
+    `make run`): for the address's active staff account, else for the city focal point or deputy it is."""
     now = deps.now()
+    token = secrets.token_urlsafe(32)
     async with deps.pool.acquire() as conn, conn.transaction():
         account = await staff.account_by_email(conn, email)
-        if account is None or not account.active:
-            raise NotFound("active staff account with this address")
-        token = secrets.token_urlsafe(32)
-        await staff.insert_link(conn, new_link(token, "staff", account.id, now))
-        await _record(conn, deps, "command line", "sign_in.link_printed", str(account.id))
+        if account is not None and account.active:
+            link = new_link(token, "staff", account.id, now)
+        else:
+            found = contact_signing_in(await cities.cities_with_person(conn, email), email)
+            if found is None:
+                raise NotFound("active staff account or city focal point or deputy with this address")
+            city, contact = found
+            link = new_link(token, contact.designation, contact.person_id, now, city_id=city.id)  # type: ignore[arg-type]
+        await staff.insert_link(conn, link)
+        await _record(conn, deps, "command line", "sign_in.link_printed", str(link.person_id))
     return Links.of(deps.settings).sign_in(token)
 
 

@@ -112,9 +112,16 @@ async def add_session(deps: Dependencies, activity_id: UUID, values: Mapping[str
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
         activity = await locked_activity(conn, activity_id)
-        session = new_session(activity, deps.new_id(), values)
-        await _save_session(conn, activity, session)
-        return await _session_changed(conn, deps, activity, session, "added", by, now)
+        return await add_session_to(conn, deps, activity, values, by, now)
+
+
+async def add_session_to(
+    conn: asyncpg.Connection, deps: Dependencies, activity: Activity, values: Mapping[str, Any], by: str, now: datetime
+) -> Timetable:
+    """`add_session` in the caller's transaction, `activity` locked or new in it (the seed's)."""
+    session = new_session(activity, deps.new_id(), values)
+    await _save_session(conn, activity, session)
+    return await _session_changed(conn, deps, activity, session, "added", by, now)
 
 
 async def change_session(
