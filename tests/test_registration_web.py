@@ -10,7 +10,9 @@ import pytest
 from services.registration.domain.programme import SLUG
 from services.registration.domain.reference import FORM_LANGUAGES
 from services.registration.web.texts import LOCALES
+from shared.contracts import EU_LANGUAGES
 from tests.registration_helpers import apply, last_event, new_call, token_of
+from tests.test_page_catalogues import _same_placeholders
 
 
 def csrf_of(response: httpx.Response) -> str:
@@ -23,6 +25,13 @@ def test_every_form_language_is_fully_translated(language):
     template = polib.pofile(str(LOCALES / "messages.pot"))
     assert {e.msgid for e in template} <= {e.msgid for e in catalogue.translated_entries()}
     assert catalogue.fuzzy_entries() == []
+    assert [e.msgid for e in catalogue if not _same_placeholders(e)] == []
+
+
+def test_the_form_ships_in_every_official_eu_language():
+    assert sorted(FORM_LANGUAGES) == sorted(EU_LANGUAGES)
+    shipped = sorted(p.name for p in LOCALES.iterdir() if (p / "LC_MESSAGES" / "messages.po").exists())
+    assert shipped == sorted(set(EU_LANGUAGES) - {"en"})
 
 
 @pytest.mark.parametrize("language", FORM_LANGUAGES)

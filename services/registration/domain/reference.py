@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from shared.contracts import EU_LANGUAGES
 
-FORM_LANGUAGES: tuple[str, ...] = ("en", "fr", "it", "es", "nl", "pt", "pl", "hu", "sk", "el", "lv", "lt", "et")
-"""Languages the web form ships in (others fall back to English, emails still go in any EU language)."""
+FORM_LANGUAGES: tuple[str, ...] = tuple(EU_LANGUAGES)
+"""Languages the applicant's pages ship in: all 24 official EU languages (tests/test_registration_web.py gates
+each catalogue: complete, not fuzzy, placeholders of the source)."""
 
 COUNTRY_TIMEZONES: dict[str, str] = {
     # EU member states
