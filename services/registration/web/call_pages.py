@@ -32,6 +32,9 @@ from shared.web.pages.guard import StaffPage
 from shared.web.pages.rendering import kept_language
 from shared.web.pages.texts import N_
 
+CALL_FORM_LANGUAGES = ("en", "fr", *(language for language in FORM_LANGUAGES if language not in ("en", "fr")))
+"""The form's languages, English and French first (shown open; the others under "Other languages")."""
+
 router = APIRouter(prefix="/staff", include_in_schema=False)
 Deps = Annotated[Dependencies, Depends(dependencies_of)]
 Admin = Annotated[StaffMember, Depends(StaffPage())]
@@ -196,7 +199,7 @@ def _form_page(request: Request, form: CallForm, code: int = 200, csrf_failed: b
         code,
         current="calls",
         form=form,
-        languages_of_form=FORM_LANGUAGES,
+        languages_of_form=CALL_FORM_LANGUAGES,
         criterion_languages=CRITERION_LANGUAGES,
         timezones=EU_CAPITAL_TIMEZONES,
         csrf_failed=csrf_failed,
