@@ -83,3 +83,39 @@ async def test_french_form_submits_then_shows_field_errors_in_french(stack, page
 
     # the first submission really went through: its confirmation email arrives
     await asyncio.wait_for(smtp_sink.wait_for(lambda m: contact in m.rcpt_tos, timeout=30), 40)
+
+
+@pytest.mark.parametrize("language", ["de", "ro", "mt"])
+async def test_the_form_in_a_newly_spoken_language_in_chromium(stack, page, smtp_sink, language):
+    """German, Romanian, Maltese: labels, a field error and the confirmation page in that language."""
+    from services.registration.web.texts import Texts
+    from tests.registration_helpers import form
+
+    words = Texts(language)
+    base = stack["registration"].url
+    await page.goto(f"{base}/calls/{SLUG}/apply?lang={language}")
+    assert await page.locator("html").get_attribute("lang") == language
+    label = await page.locator("label[for=language]").inner_text()
+    assert words("Preferred language") in label and words("Preferred language") != "Preferred language"
+
+    await page.locator("#contact_email").fill("not-an-address")
+    await page.locator("form button[type=submit]").last.click()
+    await page.get_by_role("alert").wait_for()
+    assert await page.locator("#city-error").inner_text() == words("This field is required.")
+
+    contact = f"browser-{language}-{uuid.uuid4().hex[:8]}@city.example.eu"
+    await page.goto(f"{base}/calls/{SLUG}/apply?lang={language}")
+    for name, value in form(contact, language=language).items():
+        field = page.locator(f"#{name}")
+        if value is True:
+            await field.check()
+        elif await field.evaluate("element => element.tagName") == "SELECT":
+            await field.select_option(str(value))
+        else:
+            await field.fill(str(value))
+    await page.locator("form button[type=submit]").last.click()
+    await page.wait_for_url(f"**/received?lang={language}")
+    assert await page.locator("html").get_attribute("lang") == language
+    assert await page.locator("h1").inner_text() == words("Application received")
+    [mail] = await smtp_sink.wait_for(lambda m: contact in m.rcpt_tos, timeout=40)
+    assert mail.language == language
