@@ -4,6 +4,8 @@ of the source, and its template holds every message the pages use: gated like th
 Refresh a template with the commands in its babel config."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import polib
