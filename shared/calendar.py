@@ -7,17 +7,19 @@ stamp time (DTSTAMP) is passed in.
 
 `invitation_event` is the one VEVENT of a participant's invitation, built from the typed contract
 (`Activity` + `Invitation`): the email attaches it and scheduling's signed ICS link serves it, so
-both say the same STATUS (tentative dates are TENTATIVE) and the same DESCRIPTION.
+both say the same STATUS (tentative dates are TENTATIVE) and the same DESCRIPTION. A participant's
+personal feed (scheduling's participant page) publishes the same VEVENT (`feed_event`: same UID and
+SEQUENCE, no reply asked) and one VEVENT per session of the timetable (`session_event`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
-from shared.contracts import Activity, Invitation, title_in
+from shared.contracts import Activity, Invitation, Session, title_in
 
 PRODUCT_ID = "-//Efus//PACTESUR 2//EN"
 ICS_DOMAIN = "pactesur.efus.eu"
@@ -193,3 +195,26 @@ def invitation_event(activity: Activity, invitation: Invitation) -> CalendarEven
 def invitation_invite(activity: Activity, invitation: Invitation, *, stamp: datetime) -> CalendarInvite:
     """The invitation as an emailed iTIP message (METHOD REQUEST or CANCEL)."""
     return CalendarInvite(invitation_event(activity, invitation), method=invitation.ics_method, stamp=stamp)
+
+
+def feed_event(activity: Activity, invitation: Invitation) -> CalendarEvent:
+    """The invitation's VEVENT in the participant's own feed (METHOD:PUBLISH): nobody is asked to reply."""
+    event = invitation_event(activity, invitation)
+    partstat = "DECLINED" if event.status == "CANCELLED" else "ACCEPTED"
+    return replace(event, attendee_rsvp=False, attendee_partstat=partstat)
+
+
+def session_event(activity: Activity, session: Session, invitation: Invitation) -> CalendarEvent:
+    """One session of the activity in the participant's feed: UID stable per session and participant,
+    SEQUENCE the invitation's (the activity's revision grows with every change of its timetable)."""
+    title = title_in(session.titles, invitation.participant.language)
+    event = feed_event(activity, invitation)
+    return replace(
+        event,
+        uid=f"session-{session.session_id}-{invitation.ics_uid}",
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        summary=f"{title} – {invitation.activity_title}",
+        location=f"{session.room}, {event.location}",
+        description="\n".join(line for line in (title, session.speaker, invitation.activity_title) if line),
+    )

@@ -10,6 +10,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -21,7 +22,16 @@ from tests.conftest import ADMIN_TOKEN
 from tests.registration_helpers import apply, new_call, staff_move
 from tests.test_registration_browser import ARGS
 from tests.test_registration_city_pages import selected_city  # noqa: F401 (a fixture)
-from tests.test_scheduling_flow import ADMIN, activity_body, wait_for
+from tests.test_scheduling_flow import (
+    ADMIN,
+    activity_body,
+    focal_point_headers,
+    member_known,
+    nominee,
+    outbox_events,
+    sign_up_city,
+    wait_for,
+)
 
 SERIOUS = {"serious", "critical"}
 RAW = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}|\b(True|False|None)\b|\b[a-z]+_[a-z_]+\b")
@@ -49,6 +59,7 @@ async def _page_kinds(stack, city: dict) -> list[PageKind]:
         created = await api.post("/api/v1/activities", json=activity_body(timedelta(days=40)))
         assert created.status_code == 201, created.text
         activity_id = created.json()["activity"]["activity_id"]
+        participant, nomination = await _participant(stack, api, activity_id)
     async with httpx.AsyncClient(base_url=stack["notifications"].url, timeout=20, headers=ADMIN) as api:
         deliveries = await wait_for(lambda: _some_deliveries(api), "an email in the delivery log")
     account = next(a for a in accounts if a["role"] == "reviewer") if accounts else None
@@ -69,6 +80,8 @@ async def _page_kinds(stack, city: dict) -> list[PageKind]:
         PageKind("an activity", "scheduling", f"/staff/programme/{activity_id}"),
         PageKind("cancel an activity", "scheduling", f"/staff/programme/{activity_id}/cancel"),
         PageKind("report", "scheduling", "/staff/report"),
+        PageKind("participant page", "scheduling", participant, signed_in=False),
+        PageKind("decline a place", "scheduling", f"{participant}/nominations/{nomination}/decline", signed_in=False),
         PageKind("delivery log", "notifications", "/staff/mail"),
         PageKind("an email as sent", "notifications", f"/staff/mail/deliveries/{deliveries[0]['id']}"),
         PageKind("explainer", "notifications", "/staff/mail/explain?address=nobody%40example.eu"),
@@ -79,6 +92,18 @@ async def _page_kinds(stack, city: dict) -> list[PageKind]:
     if account is not None:
         kinds.append(PageKind("deactivate an account", "registration", f"/staff/accounts/{account['id']}/deactivation"))
     return kinds
+
+
+async def _participant(stack, api: httpx.AsyncClient, activity_id: str) -> tuple[str, str]:
+    """The path of a confirmed participant's page (the signed link of their invitation), and their nomination."""
+    city = await sign_up_city(stack.config.kafka_bootstrap_servers, f"Cēsis {uuid.uuid4().hex[:4]}")
+    await member_known(api, city)
+    url = f"/api/v1/activities/{activity_id}/nominations"
+    answer = await api.post(url, json=nominee(city), headers=await focal_point_headers(api, city))
+    assert answer.status_code == 201, answer.text
+    events = await outbox_events(stack.config.database_url, activity_id)
+    invitation = next(e["payload"]["invitation"] for e in events if e["type"] == "NominationConfirmed")
+    return urlsplit(invitation["participant_url"]).path, invitation["nomination_id"]
 
 
 async def _some_deliveries(api: httpx.AsyncClient) -> list[dict]:

@@ -79,3 +79,26 @@ def test_invalid_v1_is_still_rejected_with_the_field():
     raw = v1_event().to_json().replace(b'"country":"FR"', b'"country":"France"')
     with pytest.raises(EventRejected, match="payload.country"):
         parse_event(raw)
+
+
+@pytest.mark.parametrize("template", ["activity_invitation", "activity_reminder"])
+def test_a_v1_scheduling_event_is_read_as_v2_without_the_participant_link(template):
+    """v2 of every scheduling event adds Invitation.participant_url; a v1 event reads as v2 with None."""
+    from services.notifications.mail.samples import PAYLOADS
+
+    latest = PAYLOADS[template]
+    data = latest.model_dump(mode="json")
+    del data["invitation"]["participant_url"]
+    old = CONTRACTS[(latest.TYPE, 1)].model_validate(data)
+    event = new_event(old, key="k", event_id=uuid4(), occurred_at=NOW, producer="scheduling", correlation_id="c")
+    parsed = parse_event(event.to_json())
+    assert type(parsed.payload) is type(latest) and parsed.schema_version == latest.VERSION == 2
+    assert parsed.payload.invitation.participant_url is None
+    assert parsed.payload.model_dump(exclude={"invitation"}) == latest.model_dump(exclude={"invitation"})
+
+
+def test_every_scheduling_event_reads_its_v1():
+    from shared.contracts import scheduling
+
+    types = {t for (t, _), c in CONTRACTS.items() if c.TOPIC == scheduling._SchedulingPayload.TOPIC}
+    assert types and all((t, 1) in UPCASTS and (t, 2) in CONTRACTS for t in types)

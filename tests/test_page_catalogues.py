@@ -1,5 +1,5 @@
 """Every catalogue of people's pages (the shared layout's `pages`, each service's `staff`) is complete
-in French, and each public pages' catalogue (`portal`) in all 24 EU languages, with the placeholders
+in French, and each public pages' catalogue (`portal`, `participant`) in all 24 EU languages, with the placeholders
 of the source, and its template holds every message the pages use: gated like the email catalogues.
 Refresh a template with the commands in its babel config."""
 
@@ -13,7 +13,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted([*ROOT.glob("services/*/locales/staff.pot"), ROOT / "shared/web/pages/locales/pages.pot"])
-PUBLIC_TEMPLATES = sorted(ROOT.glob("services/*/locales/portal.pot"))
+PUBLIC_TEMPLATES = sorted(
+    [*ROOT.glob("services/*/locales/portal.pot"), *ROOT.glob("services/*/locales/participant.pot")]
+)
 EU_LANGUAGES = "bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv".split()
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
@@ -38,7 +40,8 @@ def test_the_catalogue_is_complete_in_french_with_the_placeholders_of_the_source
 
 
 def test_the_public_pages_have_their_catalogues():
-    assert "services/scheduling/locales/portal.pot" in [path.relative_to(ROOT).as_posix() for path in PUBLIC_TEMPLATES]
+    shipped = {path.relative_to(ROOT).as_posix() for path in PUBLIC_TEMPLATES}
+    assert {"services/scheduling/locales/participant.pot", "services/scheduling/locales/portal.pot"} <= shipped
 
 
 @pytest.mark.parametrize("language", EU_LANGUAGES)
@@ -62,7 +65,7 @@ def _same_placeholders(entry: polib.POEntry) -> bool:
     return all(form <= source for form in forms) and set().union(*forms) == source
 
 
-@pytest.mark.parametrize("template", TEMPLATES + PUBLIC_TEMPLATES, ids=lambda path: str(path.relative_to(ROOT)))
+@pytest.mark.parametrize("template", [*TEMPLATES, *PUBLIC_TEMPLATES], ids=lambda path: str(path.relative_to(ROOT)))
 def test_the_template_holds_every_message_of_the_pages(template, tmp_path):
     folder = template.parent.parent
     own = folder / f"{template.stem}-babel.cfg"

@@ -101,7 +101,7 @@ class Participant(PersonDetails):
     country: CountryCode
 
 
-class Invitation(FrozenModel):
+class Invitation(FrozenModel):  # InvitationV1 below; named so in v1 schemas
     """What one participant's email and ICS need: titles in their language, UID, SEQUENCE, links."""
 
     nomination_id: UUID
@@ -114,6 +114,19 @@ class Invitation(FrozenModel):
     ics_url: Url = Field(description="this participant's ICS file")
     decline_url: Url | None = Field(default=None, description="signed link to decline; None once not attending")
     decline_expires_at: AwareDatetime | None = None
+
+
+InvitationV1 = Invitation
+"""An invitation of a v1 event (no participant page link)."""
+
+
+class Invitation(InvitationV1):
+    """What one participant's email and ICS need: titles in their language, UID, SEQUENCE, links.
+
+    Since v2 of every scheduling event, `participant_url` is the signed link to the participant's page
+    (all their activities, their calendar feed, declining); None only in events upcast from v1."""
+
+    participant_url: Url | None = Field(default=None, description="signed link to the participant's page")
 
 
 class Places(FrozenModel):
@@ -148,14 +161,14 @@ class ActivityScheduled(_ActivityEvent):
     """A new activity is in the programme (key: activity id)."""
 
     TYPE = "ActivityScheduled"
-    VERSION = 1
+    VERSION = 2
 
 
 class ActivityRescheduled(_ActivityEvent):
     """An activity changed (dates, venue, capacity, quota, status...); invitations re-issued (key: activity id)."""
 
     TYPE = "ActivityRescheduled"
-    VERSION = 1
+    VERSION = 2
 
     changed_fields: tuple[Name, ...]
     previous_starts_at: AwareDatetime
@@ -167,7 +180,7 @@ class ActivityCancelled(_ActivityEvent):
     """An activity was cancelled; every invitation is cancelled (ICS METHOD:CANCEL) (key: activity id)."""
 
     TYPE = "ActivityCancelled"
-    VERSION = 1
+    VERSION = 2
 
     reason: Text
 
@@ -188,7 +201,7 @@ class SessionChanged(_ActivityEvent):
     """A session of the timetable was added, changed or removed (key: activity id)."""
 
     TYPE = "SessionChanged"
-    VERSION = 1
+    VERSION = 2
 
     change: Literal["added", "changed", "removed"]
     session: Session
@@ -211,7 +224,7 @@ class ParticipantNominated(_NominationEvent):
     """A focal point nominated someone; NominationConfirmed or NominationWaitlisted follows (key: activity id)."""
 
     TYPE = "ParticipantNominated"
-    VERSION = 1
+    VERSION = 2
 
     nominated_by: Name
 
@@ -220,28 +233,28 @@ class NominationConfirmed(_PlaceDecisionEvent):
     """The participant has a place: send the invitation with its ICS (key: activity id)."""
 
     TYPE = "NominationConfirmed"
-    VERSION = 1
+    VERSION = 2
 
 
 class NominationWaitlisted(_PlaceDecisionEvent):
     """No place now (capacity or city quota); the explanation says which and the position (key: activity id)."""
 
     TYPE = "NominationWaitlisted"
-    VERSION = 1
+    VERSION = 2
 
 
 class NominationPromoted(_PlaceDecisionEvent):
     """A place freed and this waitlisted participant got it: send the invitation (key: activity id)."""
 
     TYPE = "NominationPromoted"
-    VERSION = 1
+    VERSION = 2
 
 
 class NominationCancelled(_NominationEvent):
     """The focal point or staff withdrew a nomination (ICS METHOD:CANCEL) (key: activity id)."""
 
     TYPE = "NominationCancelled"
-    VERSION = 1
+    VERSION = 2
 
     cancelled_by: Name
     reason: Text | None = None
@@ -252,7 +265,7 @@ class NominationDeclined(_NominationEvent):
     """The participant declined through the signed link in their invitation (key: activity id)."""
 
     TYPE = "NominationDeclined"
-    VERSION = 1
+    VERSION = 2
 
     was_confirmed: bool
 
@@ -261,7 +274,7 @@ class ReminderDue(_NominationEvent):
     """A reminder of the schedule fell due for a confirmed participant (key: activity id)."""
 
     TYPE = "ReminderDue"
-    VERSION = 1
+    VERSION = 2
 
     reminder_id: UUID
     days_before: int = Field(ge=0)
@@ -272,7 +285,104 @@ class AttendanceRecorded(_NominationEvent):
     """Staff or the focal point marked whether a participant attended, after the activity (key: activity id)."""
 
     TYPE = "AttendanceRecorded"
-    VERSION = 1
+    VERSION = 2
 
     attended: bool
     recorded_by: Name
+
+
+# --- v1 of every event: invitations without the participant page link ---------------------------
+# Kept so that events already on the topic stay readable; `upcast()` makes the v2 handlers receive
+# (shared.contracts.registry.parse_event), every field kept, `participant_url` None.
+
+
+class _InvitationsV1:
+    """upcast() of a v1 event: its next version is the class it derives from, with the same fields."""
+
+    def upcast(self) -> Payload:
+        latest = type(self).__mro__[1]
+        return latest(**self.model_dump())  # type: ignore[attr-defined]
+
+
+class ActivityScheduledV1(ActivityScheduled, _InvitationsV1):
+    TYPE = "ActivityScheduled"
+    VERSION = 1
+
+    invitations: tuple[InvitationV1, ...] = ()
+
+
+class ActivityRescheduledV1(ActivityRescheduled, _InvitationsV1):
+    TYPE = "ActivityRescheduled"
+    VERSION = 1
+
+    invitations: tuple[InvitationV1, ...] = ()
+
+
+class ActivityCancelledV1(ActivityCancelled, _InvitationsV1):
+    TYPE = "ActivityCancelled"
+    VERSION = 1
+
+    invitations: tuple[InvitationV1, ...] = ()
+
+
+class SessionChangedV1(SessionChanged, _InvitationsV1):
+    TYPE = "SessionChanged"
+    VERSION = 1
+
+    invitations: tuple[InvitationV1, ...] = ()
+
+
+class ParticipantNominatedV1(ParticipantNominated, _InvitationsV1):
+    TYPE = "ParticipantNominated"
+    VERSION = 1
+
+    invitation: InvitationV1
+
+
+class NominationConfirmedV1(NominationConfirmed, _InvitationsV1):
+    TYPE = "NominationConfirmed"
+    VERSION = 1
+
+    invitation: InvitationV1
+
+
+class NominationWaitlistedV1(NominationWaitlisted, _InvitationsV1):
+    TYPE = "NominationWaitlisted"
+    VERSION = 1
+
+    invitation: InvitationV1
+
+
+class NominationPromotedV1(NominationPromoted, _InvitationsV1):
+    TYPE = "NominationPromoted"
+    VERSION = 1
+
+    invitation: InvitationV1
+
+
+class NominationCancelledV1(NominationCancelled, _InvitationsV1):
+    TYPE = "NominationCancelled"
+    VERSION = 1
+
+    invitation: InvitationV1
+
+
+class NominationDeclinedV1(NominationDeclined, _InvitationsV1):
+    TYPE = "NominationDeclined"
+    VERSION = 1
+
+    invitation: InvitationV1
+
+
+class ReminderDueV1(ReminderDue, _InvitationsV1):
+    TYPE = "ReminderDue"
+    VERSION = 1
+
+    invitation: InvitationV1
+
+
+class AttendanceRecordedV1(AttendanceRecorded, _InvitationsV1):
+    TYPE = "AttendanceRecorded"
+    VERSION = 1
+
+    invitation: InvitationV1

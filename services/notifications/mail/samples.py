@@ -95,6 +95,7 @@ _INVITATION = contracts.Invitation(
     ics_method="REQUEST",
     ics_url="https://pactesur.efus.eu/invitations/sample/invite.ics",
     decline_url="https://pactesur.efus.eu/decline?token=sample",
+    participant_url="https://pactesur.efus.eu/participants/sample",
 )
 _STAFF_MEMBER = contracts.Contact(**_person(4, "Élodie Martin", "elodie.martin@efus.example.eu", "fr", "Europe/Paris"))
 _FOCAL_POINT = contracts.Contact(**_person(3, "Jānis Ozoliņš", "janis@riga.example.eu", "lv", "Europe/Riga"))

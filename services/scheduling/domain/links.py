@@ -1,7 +1,10 @@
 """Where scheduling's public links point, and the signed tokens in them (pure: the clock is passed in).
 
 A participant's ICS link works until ICS_LINK_VALIDITY after the activity ends; the decline link
-until the activity starts.
+until the activity starts. The participant page link (and its calendar feed) names the person, not
+one nomination: the page lists every nomination of that person (person_id = person_id_for_email, so
+every nomination under the same address), and each email's link works until ICS_LINK_VALIDITY after
+the activity the email is about ends (a later email carries a link valid for longer).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from shared.settings import Settings
 
 DECLINE_PURPOSE = "scheduling-decline"
 INVITATION_ICS_PURPOSE = "scheduling-invitation-ics"
+PARTICIPANT_PURPOSE = "scheduling-participant"
 ICS_LINK_VALIDITY = timedelta(days=60)
 DEFAULT_ORGANISER = Organiser(name="PACTESUR 2", email="no-reply@pactesur.efus.eu")
 
@@ -46,6 +50,17 @@ class Links:
 
     def decline(self, nomination_id: UUID, until: datetime) -> str:
         return f"{self.base_url}/api/v1/nominations/decline?token={self._token(DECLINE_PURPOSE, nomination_id, until)}"
+
+    def participant(self, person_id: UUID, activity_ends_at: datetime) -> str:
+        """The person's page; `calendar.ics` under it is their feed, signed with the same token."""
+        token = signing.sign(
+            self.secret, PARTICIPANT_PURPOSE, {"p": str(person_id)}, expires_at=activity_ends_at + ICS_LINK_VALIDITY
+        )
+        return f"{self.base_url}/participants/{token}"
+
+    def person_of(self, token: str, now: datetime) -> UUID:
+        """The person a participant page link names; signing.InvalidToken when it is not valid (any more)."""
+        return UUID(signing.verify(self.secret, PARTICIPANT_PURPOSE, token, now=now)["p"])
 
     def nomination_of(self, purpose: str, token: str, now: datetime) -> UUID:
         """The nomination a signed link names; signing.InvalidToken when it is not valid (any more)."""

@@ -93,6 +93,7 @@ def invitation(activity: Activity, nomination: Nomination, links: Links) -> cont
         ics_url=links.invitation_ics(nomination.id, activity.ends_at),
         decline_url=links.decline(nomination.id, decline_until) if attending else None,
         decline_expires_at=decline_until if attending else None,
+        participant_url=links.participant(nomination.person_id, activity.ends_at),
     )
 
 

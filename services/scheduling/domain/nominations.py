@@ -13,7 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 from services.scheduling.domain import places
-from services.scheduling.domain.activities import Activity, RuleBroken
+from services.scheduling.domain.activities import Activity, RuleBroken, Session
 from services.scheduling.domain.cities import SignedUpCity
 from services.scheduling.domain.conflicts import Interval, first_overlap
 from shared.contracts import Explanation, Places, person_id_for_email
@@ -253,3 +253,33 @@ def for_the_city(activity: Activity, nominations: Sequence[Nomination], city_id:
     and any other the city nominated for (to see what became of them, and record attendance)."""
     upcoming = activity.ends_at > now and activity.status != "cancelled"
     return upcoming or any(n.city_id == city_id for n in nominations)
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """One activity as its participant sees it on their page: their nomination (its waitlist position
+    and why it waits) and the activity's timetable."""
+
+    activity: Activity
+    place: Listed
+    sessions: tuple[Session, ...]
+
+    @property
+    def state(self) -> str:
+        """confirmed, waitlisted, cancelled, declined, attended or absent."""
+        n = self.place.nomination
+        if n.status == "confirmed" and n.attended is not None:
+            return "attended" if n.attended else "absent"
+        return n.status
+
+    def declinable_at(self, now: datetime) -> bool:
+        """Whether the participant may still decline (as their decline link: until the activity starts)."""
+        return self.place.nomination.active and not self.activity.closed and now < self.activity.starts_at
+
+
+def commitment(
+    activity: Activity, nominations: Sequence[Nomination], person_id: UUID, sessions: Sequence[Session]
+) -> Commitment:
+    """The person's nomination for `activity` among everyone's `nominations` (for the waitlist position)."""
+    [mine] = [item for item in listed(activity, nominations) if item.nomination.person_id == person_id]
+    return Commitment(activity, mine, tuple(sessions))

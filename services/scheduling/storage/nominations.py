@@ -25,6 +25,12 @@ async def of_activity(conn: asyncpg.Connection, activity_id: UUID) -> list[Nomin
     return [_nomination(r) for r in rows]
 
 
+async def activities_of_person(conn: asyncpg.Connection, person_id: UUID) -> list[UUID]:
+    """The activities the person was ever nominated for (one nomination per person and activity)."""
+    rows = await conn.fetch("SELECT activity_id FROM nominations WHERE person_id = $1", person_id)
+    return [r["activity_id"] for r in rows]
+
+
 async def get(conn: asyncpg.Connection, nomination_id: UUID) -> Nomination | None:
     row = await conn.fetchrow("SELECT * FROM nominations WHERE id = $1", nomination_id)
     return _nomination(row) if row else None

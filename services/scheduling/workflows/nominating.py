@@ -13,16 +13,18 @@ import asyncpg
 
 from services.scheduling.domain import messages
 from services.scheduling.domain import nominations as rules
-from services.scheduling.domain.activities import Activity
+from services.scheduling.domain.activities import Activity, RuleBroken
 from services.scheduling.domain.cities import Actor, SignedUpCity, acting_city
 from services.scheduling.domain.links import Links
 from services.scheduling.domain.nominations import (
     CityActivity,
+    Commitment,
     Listed,
     Nominated,
     Nomination,
     Nominee,
     city_activity,
+    commitment,
     for_the_city,
     promotions,
     waitlist_positions,
@@ -70,8 +72,15 @@ async def cancel(deps: Dependencies, nomination_id: UUID, by: Actor, reason: str
     return await _withdraw(deps, nomination_id, by, reason)
 
 
-async def decline(deps: Dependencies, nomination_id: UUID) -> Nomination:
-    """The participant declines by the signed link of their invitation; the place goes on as for `cancel`."""
+async def decline(deps: Dependencies, nomination_id: UUID, person_id: UUID | None = None) -> Nomination:
+    """The participant declines by the signed link of their invitation, or on their page (`person_id`:
+    the page's person; another person's nomination is not found); the place goes on as for `cancel`."""
+    if person_id is not None:
+        activity, nomination = await invitation(deps, nomination_id)
+        if nomination.person_id != person_id:
+            raise NotFound(f"no nomination {nomination_id} of this person")
+        if deps.now() >= activity.starts_at:
+            raise RuleBroken("nomination_id", "The activity has started.")
     return await _withdraw(deps, nomination_id, None, None)
 
 
@@ -176,6 +185,17 @@ async def city_file(deps: Dependencies, activity_id: UUID, by: Actor) -> tuple[S
         if activity is None:
             raise NotFound(f"no activity {activity_id}")
         return city, city_activity(activity, await nominations.of_activity(conn, activity_id), city.city_id)
+
+
+async def participant(deps: Dependencies, person_id: UUID) -> list[Commitment]:
+    """Every activity the person was nominated for, as their page shows it, in date order."""
+    async with deps.pool.acquire() as conn:
+        found = []
+        for activity_id in await nominations.activities_of_person(conn, person_id):
+            activity = await activities.get(conn, activity_id)
+            everyone = await nominations.of_activity(conn, activity_id)
+            found.append(commitment(activity, everyone, person_id, await activities.sessions(conn, activity_id)))
+    return sorted(found, key=lambda c: (c.activity.starts_at, c.activity.id))
 
 
 async def invitation(deps: Dependencies, nomination_id: UUID) -> tuple[Activity, Nomination]:
