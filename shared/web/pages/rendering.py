@@ -1,7 +1,8 @@
 """`Pages`: one service's people's pages, rendered on the shared layout in the viewer's language.
 
 A service makes one `Pages` with its own templates folder (or folders, first found wins) and page
-catalogue (gettext domain `staff` in its locales folder unless named); its templates `{% extends "layout.html" %}` from this package.
+catalogue (gettext domain `staff` in its locales folder unless named); its templates
+`{% extends "layout.html" %}` from this package.
 Each render gets a fresh CSRF token (cookie and hidden field), the navigation bar for the signed-in
 person (a staff member, or a city's focal point or deputy: shared.web.pages.contact_guard), links to
 the page in each language (named in that language), and `t`, the viewer's `PageTexts` (or the service's
