@@ -153,7 +153,9 @@ class _ActivityEvent(_SchedulingPayload):
     changed_by: Name = Field(description="staff member's name, or 'seed'")
     occurred_at: AwareDatetime
     invitations: tuple[Invitation, ...] = Field(
-        default=(), description="updated invitations of everyone confirmed or waitlisted (ICS REQUEST or CANCEL)"
+        default=(),
+        description="updated invitations of everyone confirmed or waitlisted, each with its status (ICS REQUEST"
+        " or CANCEL); only the confirmed hold a place and are re-invited",
     )
 
 

@@ -110,8 +110,10 @@ def participant(payload: Any, staff: Members) -> list[Addressee]:
 
 
 def invitees(payload: Any, staff: Members) -> list[Addressee]:
-    """Everyone whose invitation an activity event re-issues."""
-    return [_invited(invitation) for invitation in payload.invitations]
+    """Everyone holding a place whose invitation an activity event re-issues: the event lists the
+    waitlisted too (with their status), but they have no place, so no "details have changed" and no
+    calendar REQUEST for them."""
+    return [_invited(invitation) for invitation in payload.invitations if invitation.status == "confirmed"]
 
 
 def _invitation(selector: Selector, change: str) -> Route:

@@ -95,7 +95,9 @@ async def change_call(slug: str, spec: CallSpec, deps: Deps, who: Admin) -> dict
     return await _save_call(deps, spec, slug, who, created=False)
 
 
-def _summary(application: Application, score: float | None, reviewed_by_me: bool) -> dict[str, Any]:
+def _summary(
+    application: Application, score: float | None, reviewed_by_me: bool, rank: int | None = None
+) -> dict[str, Any]:
     form = application.form
     return {
         "id": str(application.id),
@@ -107,6 +109,7 @@ def _summary(application: Application, score: float | None, reviewed_by_me: bool
         "waitlist_position": application.waitlist_position,
         "submitted_at": application.submitted_at.isoformat(),
         "score": score,
+        "rank": rank,
         "reviewed_by_me": reviewed_by_me,
     }
 
@@ -119,13 +122,14 @@ async def list_applications(
     status_filter: Annotated[Status | None, Query(alias="status")] = None,
     country: str | None = None,
 ) -> dict[str, Any]:
-    """Applications best first (ranking by weighted score); others' scores hidden until you scored."""
+    """Applications best first (ranking by weighted score) for admins; a reviewer gets the ones they scored
+    ranked, then the others unranked in order of submission, their scores hidden until they score them."""
     wanted = status_filter.value if status_filter else None
     try:
         found = await selection.call_applications(deps, slug, who, wanted, country)
     except NotFound as error:
         raise not_found(error) from None
-    rows = [_summary(a.application, a.score, a.reviewed_by_me) for a in found.listed]
+    rows = [_summary(a.application, a.score, a.reviewed_by_me, a.rank) for a in found.listed]
     return {"call": slug, "quota": found.call.quota, "applications": rows}
 
 
@@ -144,13 +148,14 @@ async def application_detail(application_id: UUID, deps: Deps, who: Reviewer) ->
         "criteria": [c.model_dump(mode="json") for c in call.criteria],
         "reviews": [
             {
-                "reviewer": r.reviewer,
-                "scores": dict(r.scores),
-                "weighted": weighted,
-                "comment": r.comment,
-                "reviewed_at": r.reviewed_at.isoformat(),
+                "reviewer": shown.review.reviewer,
+                "scores": dict(shown.review.scores),
+                "weighted": shown.weighted,
+                "weighted_from": list(shown.computed_from),
+                "comment": shown.review.comment,
+                "reviewed_at": shown.review.reviewed_at.isoformat(),
             }
-            for r, weighted in file.reviews
+            for shown in file.reviews
         ],
         "reviews_hidden": file.hidden,
         "audit": file.log,

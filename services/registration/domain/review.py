@@ -118,6 +118,17 @@ class Board:
 
     # --- commands --------------------------------------------------------------------------
 
+    def with_quota(self, quota: int) -> Board:
+        """The board under a changed quota; IllegalCommand ("quota_below_taken") if fewer places than
+        are already taken (selected, or staged to be selected): a selection is never undone by editing."""
+        if quota < self.places_taken():
+            raise IllegalCommand(
+                "quota_below_taken",
+                f"{self.places_taken()} places are taken (selected or staged to be selected): "
+                f"the quota cannot be lower than that",
+            )
+        return replace(self, quota=quota)
+
     def _with(self, application_id: UUID, entry: Entry) -> Board:
         return replace(self, entries={**self.entries, application_id: entry})
 

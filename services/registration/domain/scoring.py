@@ -5,7 +5,7 @@ As in pretalx, a reviewer sees the other reviews of an application only once the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -46,19 +46,47 @@ def check_scores(scores: Mapping[str, int], criteria: Sequence[Criterion]) -> No
         raise InvalidScores(f"score every criterion exactly once (missing: {missing}, unknown: {unknown})")
 
 
-def weighted_score(scores: Mapping[str, int], criteria: Sequence[Criterion]) -> float:
-    total = sum(c.weight for c in criteria)
-    return round(sum(scores[c.key] * c.weight for c in criteria) / total, 3)
+def scored_criteria(scores: Mapping[str, int], criteria: Sequence[Criterion]) -> tuple[Criterion, ...]:
+    """The call's criteria that a review scored: all of them, unless the call's criteria changed after it
+    (a review keeps the criteria it was given; one added later is not in it, one removed is ignored)."""
+    return tuple(c for c in criteria if c.key in scores)
+
+
+def weighted_score(scores: Mapping[str, int], criteria: Sequence[Criterion]) -> float | None:
+    """The review's weighted score over the criteria it scored (scored_criteria); None if it scored none of them."""
+    used = scored_criteria(scores, criteria)
+    total = sum(c.weight for c in used)
+    if total <= 0:
+        return None
+    return round(sum(scores[c.key] * c.weight for c in used) / total, 3)
 
 
 def average_score(reviews: Iterable[Review], criteria: Sequence[Criterion]) -> float | None:
-    values = [weighted_score(r.scores, criteria) for r in reviews]
+    values = [v for v in (weighted_score(r.scores, criteria) for r in reviews) if v is not None]
     return round(sum(values) / len(values), 3) if values else None
 
 
 def ranking(scores: Mapping[UUID, float | None], submitted_at: Mapping[UUID, datetime]) -> list[UUID]:
     """Best average first; unscored last; ties by earlier submission."""
     return sorted(scores, key=lambda a: (scores[a] is None, -(scores[a] or 0), submitted_at[a], str(a)))
+
+
+def order_for_viewer(
+    scores: Mapping[UUID, float | None],
+    submitted_at: Mapping[UUID, datetime],
+    scored_by_viewer: Collection[UUID],
+    viewer_is_admin: bool,
+) -> list[tuple[UUID, int | None]]:
+    """The applications in the order one staff member may see them, each with its rank (1 = best) if shown.
+
+    Admins see the whole ranking. A reviewer sees the applications they scored ranked among themselves
+    (they may read those scores), then the others in order of submission and unranked: an application's
+    place in the ranking would tell the scores hidden from them until they score it."""
+    if viewer_is_admin:
+        return [(a, n) for n, a in enumerate(ranking(scores, submitted_at), start=1)]
+    mine = [a for a in ranking(scores, submitted_at) if a in scored_by_viewer]
+    others = sorted((a for a in scores if a not in scored_by_viewer), key=lambda a: (submitted_at[a], str(a)))
+    return [(a, n) for n, a in enumerate(mine, start=1)] + [(a, None) for a in others]
 
 
 def visible_reviews(reviews: Sequence[Review], viewer: str, viewer_is_admin: bool) -> list[Review]:

@@ -89,8 +89,10 @@ async def get_application(conn: asyncpg.Connection, application_id: UUID, *, loc
 
 
 async def find_by_city(conn: asyncpg.Connection, call_slug: str, city: str, country: str) -> Application | None:
+    """The city's standing (not withdrawn) application to the call, its name compared folded (city_key)."""
     row = await conn.fetchrow(
-        "SELECT * FROM applications WHERE call_slug = $1 AND lower(city) = lower($2) AND country = $3",
+        "SELECT * FROM applications WHERE call_slug = $1 AND city_key(city) = city_key($2) AND country = $3"
+        " AND status <> 'withdrawn'",
         call_slug,
         city,
         country,

@@ -44,7 +44,9 @@ async def get_city(conn: asyncpg.Connection, city_id: UUID, *, lock: bool = Fals
 
 
 async def find_city(conn: asyncpg.Connection, name: str, country: str) -> City | None:
-    row = await conn.fetchrow("SELECT * FROM cities WHERE lower(name) = lower($1) AND country = $2", name, country)
+    row = await conn.fetchrow(
+        "SELECT * FROM cities WHERE city_key(name) = city_key($1) AND country = $2", name, country
+    )
     return await _city(conn, row) if row else None
 
 

@@ -260,5 +260,6 @@ async def _save(request: Request, deps: Dependencies, who: StaffMember, slug: st
         return _no_such(request, target)
     except Refused as error:
         message = t.field_error("exists") if error.code == "exists" else t.refusal(error)
-        return _form_page(request, form.refused({"slug": message}), status.HTTP_409_CONFLICT)
+        field = "quota" if error.code == "quota_below_taken" else "slug"
+        return _form_page(request, form.refused({field: message}), status.HTTP_409_CONFLICT)
     return RedirectResponse(f"/staff/calls/{target}{kept_language(request)}", status.HTTP_303_SEE_OTHER)

@@ -112,6 +112,7 @@ REFUSALS = {
     "unknown_role": FIELD_ERRORS["choice"],
     "unknown_language": FIELD_ERRORS["choice"],
     "unknown_timezone": FIELD_ERRORS["timezone"],
+    "quota_below_taken": N_("More places are taken (selected or staged to be selected) than this quota."),
 }
 """The domain's refusals (shared.refusals.Refused codes) in words; others are shown as the domain says."""
 
@@ -178,6 +179,9 @@ class StaffTexts(PageTexts):
 
     def title(self, call: Call) -> str:
         return call.title_in(self.language)
+
+    def criteria_names(self, call: Call, keys: tuple[str, ...]) -> str:
+        return ", ".join(self.criterion(call, key) for key in keys) or "—"
 
     def criterion(self, call: Call, key: str) -> str:
         """A criterion's name in the language (English, else its key, if the call has no such name)."""

@@ -10,6 +10,7 @@ import asyncpg
 from services.registration.domain import messages
 from services.registration.domain.calls import Call, CallSpec
 from services.registration.domain.links import Links
+from services.registration.domain.review import IllegalCommand, board_of
 from services.registration.storage import applications, audit, calls
 from shared.dependencies import Dependencies
 from shared.logs import correlation_id
@@ -58,6 +59,11 @@ async def save_call(deps: Dependencies, spec: CallSpec, slug: str, actor: str, *
             raise Refused("exists", f"A call {slug!r} exists already.")
         if not created and not exists:
             raise NotFound(f"call {slug!r}")
+        if exists and call.quota != exists.quota:
+            try:
+                board_of(exists.quota, await applications.board_entries(conn, slug)).with_quota(call.quota)
+            except IllegalCommand as refused:
+                raise Refused(refused.code, str(refused)) from None
         await calls.upsert_call(conn, call)
         await deps.publisher.publish(
             conn, messages.call_opened(call, Links.of(deps.settings).form(slug)), key=slug, at=now

@@ -22,7 +22,9 @@ from services.registration.domain.scoring import (
     ReviewInput,
     average_score,
     check_scores,
+    order_for_viewer,
     ranking,
+    scored_criteria,
     visible_reviews,
     weighted_score,
 )
@@ -44,13 +46,25 @@ class Listed:
     application: Application
     score: float | None
     reviewed_by_me: bool
+    rank: int | None = None
+    """Its place in the ranking, when the staff member may see it (scoring.order_for_viewer)."""
+
+
+@dataclass(frozen=True)
+class ShownReview:
+    """A review as staff read it: its weighted score and the criteria that score is computed from."""
+
+    review: Review
+    weighted: float | None
+    computed_from: tuple[str, ...]
+    """The keys of the call's criteria the review scored (fewer than the call's when criteria changed since)."""
 
 
 @dataclass(frozen=True)
 class CallApplications:
     call: Call
     listed: tuple[Listed, ...]
-    """Best first."""
+    """In the order the staff member may see (best first for admins; scoring.order_for_viewer)."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +73,7 @@ class ApplicationFile:
 
     application: Application
     call: Call
-    reviews: tuple[tuple[Review, float], ...]
-    """Each visible review with its weighted score."""
+    reviews: tuple[ShownReview, ...]
     hidden: int
     reviewed_by_me: bool
     log: list[dict[str, Any]]
@@ -80,17 +93,21 @@ async def call_ranking(conn: asyncpg.Connection, call: Call) -> tuple[list[UUID]
 async def call_applications(
     deps: Dependencies, slug: str, who: StaffMember, status: str | None = None, country: str | None = None
 ) -> CallApplications:
-    """The call's applications best first (optionally of one status or country); NotFound for no call."""
+    """The call's applications (optionally of one status or country) in the order the staff member may
+    see them: a reviewer's unscored ones neither ranked nor scored (scoring.order_for_viewer); NotFound for no call."""
     async with deps.pool.acquire() as conn:
         call = await existing_call(conn, slug)
-        order, scores = await call_ranking(conn, call)
+        every = await applications.list_applications(conn, slug)
         found = {a.id: a for a in await applications.list_applications(conn, slug, status, country)}
         by_application = await reviews.reviews_of_call(conn, slug)
-    listed = []
-    for application_id in (a for a in order if a in found):
-        mine = any(r.reviewer == who.name for r in by_application.get(application_id, []))
-        score = scores[application_id] if _is_admin(who) or mine else None
-        listed.append(Listed(found[application_id], score, mine))
+    scores = {a.id: average_score(by_application.get(a.id, []), call.criteria) for a in every}
+    mine = {a for a, done in by_application.items() if any(r.reviewer == who.name for r in done)}
+    order = order_for_viewer(scores, {a.id: a.submitted_at for a in every}, mine, _is_admin(who))
+    listed = [
+        Listed(found[a], scores[a] if _is_admin(who) or a in mine else None, a in mine, rank)
+        for a, rank in order
+        if a in found
+    ]
     return CallApplications(call, tuple(listed))
 
 
@@ -103,7 +120,10 @@ async def application_file(deps: Dependencies, application_id: UUID, who: StaffM
         every = await reviews.reviews_of(conn, application_id)
         log = await audit.entries(conn, str(application_id)) if _is_admin(who) else []
     shown = tuple(
-        (r, weighted_score(r.scores, call.criteria)) for r in visible_reviews(every, who.name, _is_admin(who))
+        ShownReview(
+            r, weighted_score(r.scores, call.criteria), tuple(c.key for c in scored_criteria(r.scores, call.criteria))
+        )
+        for r in visible_reviews(every, who.name, _is_admin(who))
     )
     mine = any(r.reviewer == who.name for r in every)
     return ApplicationFile(application, call, shown, len(every) - len(shown), mine, log)

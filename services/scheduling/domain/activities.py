@@ -130,9 +130,22 @@ class Activity:
         check_activity(self.starts_at, self.ends_at, self.nomination_deadline, self.city_quota, self.capacity)
         return self
 
+    @property
+    def dates_to_be_confirmed(self) -> bool:
+        """Known only to the month, season or year (`tentative_note` says which): its span is a placeholder,
+        not a commitment of anyone's time."""
+        return self.status == "tentative"
+
     def accepts_nominations(self, now: datetime) -> None:
+        """Refuses (RuleBroken) a closed activity, one whose dates are to be confirmed (the rule: nominations
+        open once staff set real dates, so that a placeholder span never blocks or misleads anyone), and
+        one whose nomination deadline passed."""
         if self.closed:
             raise RuleBroken("activity_id", f"This activity is {self.status}: nominations are closed.")
+        if self.dates_to_be_confirmed:
+            raise RuleBroken(
+                "activity_id", "The dates of this activity are to be confirmed: nominations open once they are."
+            )
         if now >= self.nomination_deadline:
             raise RuleBroken(
                 "activity_id", f"The nomination deadline passed ({self.nomination_deadline:%Y-%m-%d %H:%M} UTC)."

@@ -48,11 +48,13 @@ async def lock_person(conn: asyncpg.Connection, email: str) -> None:
 
 
 async def other_commitments(conn: asyncpg.Connection, email: str, activity_id: UUID) -> list[Interval]:
-    """The person's confirmed or waitlisted places in other, not cancelled, activities."""
+    """The person's confirmed or waitlisted places in other activities that take their time: not
+    cancelled, and with real dates (a tentative activity's span is a placeholder)."""
     rows = await conn.fetch(
         "SELECT a.id, a.starts_at, a.ends_at, a.titles->>'en' AS title FROM nominations n"
         " JOIN activities a ON a.id = n.activity_id"
-        " WHERE n.email = $1 AND n.activity_id <> $2 AND n.status = ANY($3::text[]) AND a.status <> 'cancelled'",
+        " WHERE n.email = $1 AND n.activity_id <> $2 AND n.status = ANY($3::text[])"
+        " AND a.status NOT IN ('cancelled', 'tentative')",
         email,
         activity_id,
         list(ACTIVE),
@@ -61,12 +63,13 @@ async def other_commitments(conn: asyncpg.Connection, email: str, activity_id: U
 
 
 async def confirmed_elsewhere_overlapping(conn: asyncpg.Connection, activity_id: UUID) -> frozenset[UUID]:
-    """Waitlisted nominations of this activity whose person is confirmed in an overlapping activity."""
+    """Waitlisted nominations of this activity whose person is confirmed in an overlapping activity
+    (neither tentative: a tentative span takes no one's time)."""
     rows = await conn.fetch(
         "SELECT w.id FROM nominations w JOIN activities a ON a.id = w.activity_id"
         " JOIN nominations c ON c.email = w.email AND c.activity_id <> w.activity_id AND c.status = 'confirmed'"
-        " JOIN activities b ON b.id = c.activity_id AND b.status <> 'cancelled'"
-        " WHERE w.activity_id = $1 AND w.status = 'waitlisted'"
+        " JOIN activities b ON b.id = c.activity_id AND b.status NOT IN ('cancelled', 'tentative')"
+        " WHERE w.activity_id = $1 AND w.status = 'waitlisted' AND a.status <> 'tentative'"
         " AND b.starts_at < a.ends_at AND a.starts_at < b.ends_at",
         activity_id,
     )
