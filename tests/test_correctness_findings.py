@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
+import httpx
 import icalendar
 import pytest
 
@@ -18,10 +20,11 @@ from shared.calendar import build_ics, calendar, invitation_event
 from shared.contracts import ActivityRescheduled
 from shared.contracts.events import new_event
 from tests.conftest import ADMIN_TOKEN
-from tests.registration_helpers import ADMIN, REVIEWER, apply, email, form, new_call, staff_move, stage
+from tests.registration_helpers import ADMIN, REVIEWER, apply, email, form, last_event, new_call, staff_move, stage
 from tests.test_notifications_calendar import activity, invitation
 from tests.test_registration_city_pages import staff_browser
 from tests.test_scheduling_domain import _rows
+from tests.test_scheduling_flow import member_known
 
 SCORES = {"relevance": 5, "experience": 4, "cooperation": 3, "commitment": 5}
 T0 = datetime(2027, 1, 1, tzinfo=UTC)
@@ -206,3 +209,24 @@ async def test_7_city_names_are_one_city_whatever_their_diacritics_and_case(clie
         assert twice.status_code == 409, (spelling, twice.text)
     other_country = await client.post(path, json=form(email(), city="Riga", country="EE"))
     assert other_country.status_code == 201
+
+
+# --- 9. The registration -> scheduling chain, end to end -------------------------------------------
+
+
+async def test_9_a_city_signed_up_in_registration_reaches_scheduling(client, stack, db):
+    slug = await new_call(client, quota=1)
+    application_id = await apply(client, slug, email(), city="Valmiera", country="LV", language="lv")
+    await staff_move(client, application_id, "under_review", "shortlisted")
+    assert (await stage(client, application_id, "selected")).status_code == 200
+    assert (await client.post(f"/api/v1/staff/calls/{slug}/release", headers=ADMIN)).status_code == 200
+    decision = await last_event(db, "DecisionReleased", application_id)
+    token = urlsplit(decision.signup_url).path.rsplit("/", 1)[-1]
+    signed_up = await client.post(f"/api/v1/cities/signup/{token}", json={"accept_terms": True})
+    assert signed_up.status_code == 200, signed_up.text
+
+    async with httpx.AsyncClient(base_url=stack["scheduling"].url, timeout=20) as scheduling:
+        await member_known(scheduling, decision.city_id)
+        [member] = [m for m in (await scheduling.get("/api/v1/members", headers=REVIEWER)).json()
+                    if m["city_id"] == str(decision.city_id)]  # fmt: skip
+    assert member["name"] == "Valmiera" and member["country"] == "LV"

@@ -2,8 +2,9 @@
 cannot; places, waitlist and promotion; reschedule re-plans reminders and re-issues invitations with a
 higher SEQUENCE; decline by signed link; ICS feeds; the programme report.
 
-Registration does not emit CitySignedUp yet, so the tests publish it to registration's topic the way
-registration will (same contract, same topic, same key).
+To set a scene quickly these tests publish CitySignedUp themselves, on registration's topic as registration
+does (same contract, same topic, same key); the chain itself (selection, sign-up, CitySignedUp over Kafka
+into scheduling's cities) is tested end to end in tests/test_correctness_findings.py (finding 9).
 """
 
 from __future__ import annotations
