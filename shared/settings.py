@@ -13,6 +13,7 @@ from pydantic import AnyHttpUrl, EmailStr, Field, SecretStr, ValidationError, fi
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.security.auth import StaffToken, parse_staff_tokens
+from shared.security.client_address import Network, networks
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -43,7 +44,11 @@ class Settings(BaseSettings):
     service_processes: int = Field(default=1, ge=1, le=64)
     """Processes a service runs, sharing its port (each a full replica); one process uses one core."""
     public_rate_limit: int = Field(default=60, ge=0)
-    """Requests per minute per client on public forms and APIs (registration); 0 turns it off."""
+    """Requests per minute per client on public forms and APIs (registration), counted across every
+    replica in PostgreSQL; 0 turns it off."""
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    """Addresses or CIDR ranges of the reverse proxies in front of the services: only from these is
+    X-Forwarded-For believed (shared.security.client_address). Empty: the connection's peer is the client."""
     rejected_retention_days: int = Field(default=180, ge=0)
     """Days after a call closes before rejected applicants' personal data is erased."""
     scheduling_public_url: AnyHttpUrl | None = None
@@ -74,7 +79,13 @@ class Settings(BaseSettings):
             raise ValueError("must be a comma-separated list of host:port")
         return ",".join(servers)
 
-    @field_validator("staff_emails", mode="before")
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        networks(value)  # ValueError names the entry that is no address or range
+        return value
+
+    @field_validator("staff_emails", "trusted_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -90,6 +101,10 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @property
+    def proxy_networks(self) -> tuple[Network, ...]:
+        return networks(self.trusted_proxies)
 
     @property
     def signing_key(self) -> bytes:

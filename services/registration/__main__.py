@@ -21,6 +21,7 @@ from shared.refusals import Refused
 from shared.runtime import Service, main
 from shared.security.auth import ROLES
 from shared.settings import Settings
+from shared.storage.rate_limits import SharedRateLimit
 from shared.web.http_limits import LIMIT_ANSWERS, PublicLimits
 from shared.web.openapi import document_answers
 
@@ -36,11 +37,15 @@ def is_public_write(method: str, path: str) -> bool:
 
 
 def install_limits(app: FastAPI, settings: Settings) -> None:
+    limiter = None
+    if settings.public_rate_limit > 0:
+        limiter = SharedRateLimit(lambda: app.state.runtime.pool, settings.public_rate_limit, 60.0)
     app.add_middleware(
         PublicLimits,
         applies=is_public_write,
-        rate_per_minute=settings.public_rate_limit,
+        limiter=limiter,
         max_body_bytes=MAX_PUBLIC_BODY_BYTES,
+        trusted=settings.proxy_networks,
     )
     document_answers(app, lambda method, path, operation: LIMIT_ANSWERS if is_public_write(method, path) else {})
 

@@ -1,24 +1,24 @@
-"""Limits for public endpoints: a per-client token bucket (429 + Retry-After) and a body-size cap (413).
+"""Limits for public endpoints: a per-client rate limit (429 + Retry-After) and a body-size cap (413).
 
 An ASGI middleware, so that an oversize body is refused before any handler parses it. The client is
-the connection's peer address (behind a reverse proxy, configure the proxy to pass the real address
-with uvicorn's --proxy-headers). Buckets live in the process: each replica limits on its own.
+the connection's peer, or behind trusted reverse proxies the address they forwarded
+(shared.security.client_address); the requests are counted in PostgreSQL across every replica
+(shared.storage.rate_limits), so a client gets the same limit whichever process or host answers.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.security.client_address import Network, client_of
 from shared.web.middleware import HttpMiddleware
 from shared.web.openapi import Answers, detail_answer
 
-MAX_TRACKED_CLIENTS = 10_000
 LIMIT_ANSWERS: Answers = {
     413: detail_answer("The body is larger than the limit"),
     429: detail_answer("Too many requests from this client", headers={"Retry-After": {"schema": {"type": "integer"}}}),
@@ -26,46 +26,17 @@ LIMIT_ANSWERS: Answers = {
 """What PublicLimits may answer instead of the handler, for the OpenAPI document."""
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
+class RateLimiter(Protocol):
+    """Counts a request of `key`: 0 when allowed, else the seconds to wait (shared.storage.rate_limits)."""
 
-
-class TokenBuckets:
-    """`capacity` requests at once per key, refilled at `capacity` per `period` seconds."""
-
-    def __init__(self, capacity: int, period: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = capacity
-        self.rate = capacity / period
-        self.clock = clock
-        self._buckets: dict[str, _Bucket] = {}
-
-    def take(self, key: str) -> float:
-        """0 when allowed (a token is taken), else the seconds until the next token."""
-        now = self.clock()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            self._forget_full(now)
-            bucket = self._buckets[key] = _Bucket(float(self.capacity), now)
-        bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
-        bucket.updated = now
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
-            return 0.0
-        return (1 - bucket.tokens) / self.rate
-
-    def _forget_full(self, now: float) -> None:
-        if len(self._buckets) >= MAX_TRACKED_CLIENTS:
-            full = [k for k, b in self._buckets.items() if b.tokens + (now - b.updated) * self.rate >= self.capacity]
-            for key in full or list(self._buckets)[: MAX_TRACKED_CLIENTS // 10]:
-                del self._buckets[key]
+    async def take(self, key: str) -> float: ...
 
 
 class PublicLimits(HttpMiddleware):
     """Applies to requests for which `applies(method, path)` is true; others pass untouched.
 
-    `rate_per_minute` 0 turns rate limiting off (the body cap stays).
+    `limiter` None turns rate limiting off (the body cap stays). The client is
+    shared.security.client_address's (X-Forwarded-For believed only from `trusted` proxies).
     """
 
     def __init__(
@@ -73,22 +44,22 @@ class PublicLimits(HttpMiddleware):
         app: ASGIApp,
         *,
         applies: Callable[[str, str], bool],
-        rate_per_minute: int,
+        limiter: RateLimiter | None,
         max_body_bytes: int,
-        clock: Callable[[], float] = time.monotonic,
+        trusted: tuple[Network, ...] = (),
     ) -> None:
         super().__init__(app)
         self.applies_to = applies
         self.max_body_bytes = max_body_bytes
-        self.buckets = TokenBuckets(rate_per_minute, 60.0, clock) if rate_per_minute > 0 else None
+        self.limiter = limiter
+        self.trusted = trusted
 
     def applies(self, scope: Scope) -> bool:
         return self.applies_to(scope["method"], scope["path"])
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.buckets is not None:
-            client = (scope.get("client") or ("unknown", 0))[0]
-            wait = self.buckets.take(client)
+        if self.limiter is not None:
+            wait = await self.limiter.take(client_of(scope, self.trusted) or "unknown")
             if wait > 0:
                 retry = str(max(1, math.ceil(wait)))
                 await _answer(send, 429, "Too many requests: please wait and try again.", {"retry-after": retry})

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logs import client_address, correlation_id
 from shared.messaging.outbox import collecting_writes
+from shared.security.client_address import client_of
 
 CORRELATION_HEADER = "X-Correlation-ID"
 
@@ -60,7 +61,8 @@ class UnitOfWorkMiddleware(HttpMiddleware):
             message["headers"] = [*message.get("headers", []), header]
 
         token = correlation_id.set(value)
-        client = client_address.set((scope.get("client") or (None, 0))[0])
+        runtime = scope["app"].state.runtime
+        client = client_address.set(client_of(scope, runtime.settings.proxy_networks))
         try:
             with collecting_writes() as writes:
                 await self.app(scope, receive, watching_response_start(send, add_header))
@@ -68,7 +70,7 @@ class UnitOfWorkMiddleware(HttpMiddleware):
             client_address.reset(client)
             correlation_id.reset(token)
         if writes.written:
-            scope["app"].state.runtime.relay.wake()
+            runtime.relay.wake()
 
 
 def _correlation_value(incoming: bytes) -> str:
