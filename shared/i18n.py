@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import gettext
 import io
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_interval
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -83,3 +86,12 @@ def negotiate(accept_language: str | None, available: tuple[str, ...], default: 
         if language in available:
             return language
     return default
+
+
+def months_between(starts_at: datetime, ends_at: datetime, timezone: str, locale: str) -> str:
+    """The months a period spans, in the locale ('June – August 2025', 'juillet 2025'): how pages and
+    emails name the dates of an activity known only to the month or season (tentative)."""
+    zone = ZoneInfo(timezone)
+    first = starts_at.astimezone(zone).date()
+    last = (ends_at.astimezone(zone) - timedelta(microseconds=1)).date()
+    return format_interval(first, max(first, last), "yMMMM", locale=locale)

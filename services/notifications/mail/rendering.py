@@ -27,7 +27,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from shared.i18n import translations
+from shared.i18n import months_between, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOCALES = Path(__file__).parent.parent / "locales"
@@ -61,6 +61,7 @@ def environment(templates: Path, language: str) -> Environment:
         return f"{format_date(local, 'long', locale=locale)}, {format_time(local, 'short', locale=locale)} ({timezone})"
 
     env.filters["datetime"] = localized_datetime
+    env.filters["months"] = lambda activity: months_between(activity.starts_at, activity.ends_at, activity.timezone, str(locale))
     env.globals["content_language"] = used.replace("_", "-")
     return env
 

@@ -233,8 +233,10 @@ class CityActivity:
         return min(max(self.places.city_quota - self.places.city_confirmed, 0), self.left)
 
     def open_at(self, now: datetime) -> bool:
-        """Whether the city may nominate now (before the deadline, the activity neither cancelled nor done)."""
-        return not self.activity.closed and now < self.activity.nomination_deadline
+        """Whether the city may nominate now (before the deadline, the activity neither cancelled nor done,
+        its dates not to be confirmed: Activity.accepts_nominations)."""
+        activity = self.activity
+        return not activity.closed and not activity.dates_to_be_confirmed and now < activity.nomination_deadline
 
     def started_at(self, now: datetime) -> bool:
         """Whether attendance may be recorded (the activity has started)."""

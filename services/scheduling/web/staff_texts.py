@@ -19,6 +19,8 @@ from pathlib import Path
 from babel import Locale
 
 from services.scheduling.domain.activities import Activity
+from services.scheduling.web.activity_dates import TO_BE_CONFIRMED
+from shared.i18n import months_between
 from shared.web.pages.rendering import Pages
 from shared.web.pages.texts import N_, PageTexts
 
@@ -133,6 +135,13 @@ class StaffTexts(PageTexts):
 
     def country(self, code: str) -> str:
         return Locale.parse(self.locale).territories.get(code, code)
+
+    def dates(self, activity: Activity) -> str:
+        """The activity's span, or, while its dates are to be confirmed, the months it may fall in."""
+        if activity.dates_to_be_confirmed:
+            period = months_between(activity.starts_at, activity.ends_at, activity.timezone, self.locale)
+            return self(TO_BE_CONFIRMED, period=period)
+        return self.span(activity.starts_at, activity.ends_at)
 
     def span(self, starts_at: datetime, ends_at: datetime) -> str:
         """'3 March 2027, 09:00 – 5 March 2027, 17:00', or the day once with both times."""
