@@ -61,7 +61,12 @@ def environment(templates: Path, language: str) -> Environment:
         return f"{format_date(local, 'long', locale=locale)}, {format_time(local, 'short', locale=locale)} ({timezone})"
 
     env.filters["datetime"] = localized_datetime
-    env.filters["months"] = lambda activity: months_between(activity.starts_at, activity.ends_at, activity.timezone, str(locale))
+
+    def months(activity: Any) -> str:
+        """The months a tentative activity may fall in (shared.i18n.months_between)."""
+        return months_between(activity.starts_at, activity.ends_at, activity.timezone, str(locale))
+
+    env.filters["months"] = months
     env.globals["content_language"] = used.replace("_", "-")
     return env
 
