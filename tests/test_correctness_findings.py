@@ -19,10 +19,22 @@ from services.scheduling.domain.activities import RuleBroken
 from shared.calendar import build_ics, calendar, invitation_event
 from shared.contracts import ActivityRescheduled
 from shared.contracts.events import new_event
-from tests.conftest import ADMIN_TOKEN
-from tests.registration_helpers import ADMIN, REVIEWER, apply, email, form, last_event, new_call, staff_move, stage
+from tests.conftest import ADMIN_TOKEN, STAFF
+from tests.registration_helpers import (
+    ADMIN,
+    REVIEWER,
+    apply,
+    email,
+    form,
+    last_event,
+    new_call,
+    staff_move,
+    stage,
+    token_of,
+)
 from tests.test_notifications_calendar import activity, invitation
 from tests.test_registration_city_pages import staff_browser
+from tests.test_registration_staff_pages import csrf_of
 from tests.test_scheduling_domain import _rows
 from tests.test_scheduling_flow import member_known
 
@@ -230,3 +242,49 @@ async def test_9_a_city_signed_up_in_registration_reaches_scheduling(client, sta
         [member] = [m for m in (await scheduling.get("/api/v1/members", headers=REVIEWER)).json()
                     if m["city_id"] == str(decision.city_id)]  # fmt: skip
     assert member["name"] == "Valmiera" and member["country"] == "LV"
+
+
+# --- Section 2: "more information requested" is answered from the applicant's page -----------------
+
+
+async def test_the_applicant_answers_the_staff_question_and_staff_read_it_beside_the_question(
+    client, stack, db, smtp_sink
+):
+    slug = await new_call(client)
+    city = f"Tartu {uuid.uuid4().hex[:6]}"
+    application_id = await apply(client, slug, email(), city=city, country="EE", language="et")
+    await staff_move(client, application_id, "under_review")
+    question = "How many stewards work at your largest event?"
+    asked = await client.post(
+        f"/api/v1/staff/applications/{application_id}/more-information",
+        json={"message": question, "days": 10},
+        headers=ADMIN,
+    )
+    assert asked.status_code == 200
+    token = token_of((await last_event(db, "MoreInformationRequested", application_id)).edit_url)
+    assert (await client.get(f"/api/v1/applications/{token}")).json()["question"] == question
+
+    async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=20) as applicant:
+        page = await applicant.get(f"/applications/{token}")
+        assert page.status_code == 200 and question in page.text and 'name="answer"' in page.text
+        answering = f"/applications/{token}/answer"
+        empty = await applicant.post(answering, data={"csrf_token": csrf_of(page), "answer": " "})
+        assert empty.status_code == 422 and 'id="answer-error"' in empty.text
+        answer = "About 350 stewards, with a joint control room."
+        sent = await applicant.post(answering, data={"csrf_token": csrf_of(empty), "answer": answer})
+        assert sent.status_code == 200 and 'role="status"' in sent.text and 'name="answer"' not in sent.text
+        again = await applicant.post(answering, data={"csrf_token": csrf_of(sent), "answer": "x"})
+        assert again.status_code == 409  # answered once
+
+    provided = await last_event(db, "MoreInformationProvided", application_id)
+    assert (provided.question, provided.answer) == (question, answer)
+    detail = (await client.get(f"/api/v1/staff/applications/{application_id}", headers=ADMIN)).json()
+    assert detail["status"] == "under_review"
+    assert [(q["question"], q["answer"]) for q in detail["questions"]] == [(question, answer)]
+    log = await db.fetch("SELECT action FROM audit_log WHERE subject = $1", application_id)
+    assert "application.information_provided" in [r["action"] for r in log]
+    async with staff_browser(stack, ADMIN_TOKEN) as staff:
+        staff_page = await staff.get(f"/staff/applications/{application_id}")
+        assert question in staff_page.text and answer in staff_page.text
+    notices = await smtp_sink.wait_for(lambda m: city in m.subject and answer in m.text_body, count=2, timeout=30)
+    assert {m.rcpt_tos[0] for m in notices} == set(STAFF) and all(question in m.text_body for m in notices)

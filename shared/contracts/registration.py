@@ -205,6 +205,19 @@ class MoreInformationRequested(_ApplicationEvent):
     edit_url: Url = Field(description="signed link valid until respond_by")
 
 
+class MoreInformationProvided(_ApplicationEvent):
+    """The applicant answered staff's request for more information from their application's page; the
+    application is under review again (key: application id). For staff."""
+
+    TYPE = "MoreInformationProvided"
+    VERSION = 1
+
+    question: Text = Field(description="staff's question, as written")
+    answer: Text = Field(description="the applicant's answer, as written")
+    asked_at: AwareDatetime
+    answered_at: AwareDatetime
+
+
 class ApplicationReviewed(_ApplicationEvent):
     """A reviewer scored an application (key: application id). For staff; applicants are not told."""
 

@@ -29,6 +29,7 @@ from shared.contracts import (
     DecisionReleased,
     EditLinkRequested,
     Invitation,
+    MoreInformationProvided,
     MoreInformationRequested,
     NominationCancelled,
     NominationConfirmed,
@@ -128,6 +129,7 @@ ROUTES: dict[type[Payload], tuple[Route, ...]] = {
     DecisionReleased: (Route("decision_released", contact, essential=True),),
     ApplicationWithdrawn: (Route("staff_application_withdrawn", all_staff, essential=False),),
     MoreInformationRequested: (Route("more_information_requested", contact, essential=True),),
+    MoreInformationProvided: (Route("staff_more_information_received", all_staff, essential=False),),
     ApplicationUpdated: (
         Route("staff_more_information_received", all_staff, essential=False, when=answers_more_information_request),
     ),

@@ -10,7 +10,13 @@ from fastapi import APIRouter, Depends, Header, HTTPException, status
 from pydantic import BaseModel
 
 from services.registration.api.refusals import not_found, refusing_bad_links
-from services.registration.domain.applications import Application, ApplicationForm, NotEditable, edit_deadline
+from services.registration.domain.applications import (
+    AnswerInput,
+    Application,
+    ApplicationForm,
+    NotEditable,
+    edit_deadline,
+)
 from services.registration.domain.calls import Call, CallNotOpen
 from services.registration.storage.applications import DuplicateApplication
 from services.registration.web import texts as words
@@ -55,6 +61,8 @@ class ApplicationView(BaseModel):
     editable: bool
     editable_until: datetime
     answers: dict[str, Any]
+    question: str | None = None
+    """Staff's question awaiting an answer (POST .../answer), if any."""
 
 
 class LinkRequest(BaseModel):
@@ -160,7 +168,21 @@ def _view(application: Application, call: Call, editable: bool) -> ApplicationVi
 async def view_application(token: str, deps: Deps) -> ApplicationView:
     with refusing_bad_links():
         opened = await applicant.open_by_token(deps, token)
-    return _view(opened.application, opened.call, opened.editable)
+    view = _view(opened.application, opened.call, opened.editable)
+    return view.model_copy(update={"question": opened.question.question if opened.question else None})
+
+
+@router.post("/applications/{token}/answer", response_model=ApplicationView, responses={404: {}, 409: {}, 410: {}})
+async def answer_question(token: str, body: AnswerInput, deps: Deps, accept_language: AcceptLanguage = None):
+    """Answer staff's request for more information; the application is under review again."""
+    texts = Texts(words.language_of(None, accept_language))
+    with refusing_bad_links():
+        try:
+            answered = await applicant.answer_question(deps, token, body.answer)
+            opened = await applicant.open_by_token(deps, token)
+        except NotEditable as error:
+            raise not_editable(error, texts) from None
+    return _view(answered, opened.call, opened.editable)
 
 
 @router.put("/applications/{token}", response_model=ApplicationView, responses={404: {}, 409: {}, 410: {}})

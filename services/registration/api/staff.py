@@ -158,6 +158,17 @@ async def application_detail(application_id: UUID, deps: Deps, who: Reviewer) ->
             for shown in file.reviews
         ],
         "reviews_hidden": file.hidden,
+        "questions": [
+            {
+                "question": q.question,
+                "asked_by": q.asked_by,
+                "asked_at": q.asked_at.isoformat(),
+                "respond_by": q.respond_by.isoformat(),
+                "answer": q.answer,
+                "answered_at": q.answered_at.isoformat() if q.answered_at else None,
+            }
+            for q in file.questions
+        ],  # fmt: skip
         "audit": file.log,
     }
 

@@ -241,6 +241,40 @@ def update_application(
     return replace(application, form=form, updated_at=now, status=status, more_info_until=None), changed
 
 
+@dataclass(frozen=True)
+class InformationRequest:
+    """Staff's question to the applicant ("more information requested") and, once given, the answer."""
+
+    id: UUID
+    application_id: UUID
+    question: str
+    asked_by: str
+    asked_at: datetime
+    respond_by: datetime
+    answer: str | None = None
+    answered_at: datetime | None = None
+
+
+class AnswerInput(BaseModel):
+    """What the applicant sends to answer staff's question."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+def answer_information_request(
+    application: Application, call: Call, request: InformationRequest, answer: str, now: datetime
+) -> tuple[Application, InformationRequest]:
+    """The applicant answers the open question (NotEditable once answered, or after its due date): the
+    application goes back under review, as answering by editing it does."""
+    ensure_editable(application, call, now)
+    if application.status != Status.MORE_INFO_REQUESTED or request.answer is not None:
+        raise NotEditable("status")
+    back = replace(application, status=Status.UNDER_REVIEW, more_info_until=None, updated_at=now)
+    return back, replace(request, answer=answer, answered_at=now)
+
+
 def withdraw(application: Application, call: Call, now: datetime) -> Application:
     """Withdraw until the edit deadline; after it, only to decline a place (selected or waitlisted)."""
     if application.erased_at is not None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from services.registration.domain.applications import Application
+from services.registration.domain.applications import Application, InformationRequest
 from services.registration.domain.calls import Call
 from services.registration.domain.cities import City, CityContact
 from services.registration.domain.sign_in import SignInLink
@@ -104,6 +104,18 @@ def more_information(
         requested_at=now,
         respond_by=application.more_info_until,
         edit_url=edit_url,
+    )
+
+
+def information_provided(
+    application: Application, call: Call, request: InformationRequest
+) -> contracts.MoreInformationProvided:
+    return contracts.MoreInformationProvided(
+        **_about(application, call),
+        question=request.question,
+        answer=request.answer,
+        asked_at=request.asked_at,
+        answered_at=request.answered_at,
     )
 
 

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import ValidationError
 
-from services.registration.domain.applications import FIELDS, ApplicationForm, NotEditable, edit_deadline
+from services.registration.domain.applications import FIELDS, AnswerInput, ApplicationForm, NotEditable, edit_deadline
 from services.registration.domain.calls import Call, CallNotOpen
 from services.registration.domain.fields import by_section
 from services.registration.domain.reference import COUNTRY_TIMEZONES, FORM_LANGUAGES, LANGUAGES
@@ -236,6 +236,29 @@ async def edit_application(token: str, request: Request, deps: Deps) -> Response
         message = words.already_applied(texts, data.get("city", ""), data.get("country", ""))
         return await _edit_page(request, token, deps, values=data, errors={"_form": message}, code=409)
     return await _edit_page(request, token, deps, saved=True)
+
+
+@router.post("/applications/{token}/answer", response_class=HTMLResponse)
+async def answer_question(token: str, request: Request, deps: Deps) -> Response:
+    """The applicant answers staff's request for more information (same workflow as the JSON API)."""
+    data = await posted(request)
+    texts = Texts(lang_of(request))
+    if not csrf_ok(request, data):
+        return await _edit_page(request, token, deps, errors={"_form": session_expired(texts)}, code=403)
+    try:
+        wanted = AnswerInput(answer=data.get("answer", ""))
+    except ValidationError:
+        message = texts("Please write your answer (at most 5,000 characters).")
+        typed = data.get("answer", "")
+        return await _edit_page(request, token, deps, errors={"answer": message}, typed_answer=typed, code=422)
+    try:
+        await applicant.answer_question(deps, token, wanted.answer)
+    except (InvalidToken, NotFound) as error:
+        return expired_page(request, texts.language, error)
+    except NotEditable:
+        message = texts("This question was answered already, or its time has passed.")
+        return await _edit_page(request, token, deps, errors={"_form": message}, code=409)
+    return await _edit_page(request, token, deps, answered=True)
 
 
 @router.post("/applications/{token}/withdraw", response_class=HTMLResponse)

@@ -53,6 +53,7 @@ AUDIT_ACTIONS = {
     "person.erased": N_("Personal data erased"),
     "review.moved": N_("Moved in the review"),
     "review.more_information_requested": N_("More information asked of the applicant"),
+    "application.information_provided": N_("More information given by the applicant"),
     "review.scored": N_("Scored"),
     "decision.staged": N_("Decision staged"),
     "decision.released": N_("Decision released"),

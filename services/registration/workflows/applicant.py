@@ -12,7 +12,9 @@ from services.registration.domain import messages
 from services.registration.domain.applications import (
     Application,
     ApplicationForm,
+    InformationRequest,
     NotEditable,
+    answer_information_request,
     edit_deadline,
     ensure_editable,
     new_application,
@@ -22,7 +24,7 @@ from services.registration.domain.applications import withdraw as withdraw_appli
 from services.registration.domain.calls import Call
 from services.registration.domain.links import Links
 from services.registration.domain.review import IllegalCommand, Status, board_of
-from services.registration.storage import applications, audit, calls, cities
+from services.registration.storage import applications, audit, calls, cities, information_requests
 from services.registration.workflows.calls import existing_call
 from services.registration.workflows.selection import offer_place
 from shared.dependencies import Dependencies
@@ -42,6 +44,8 @@ class Opened:
     call: Call
     editable: bool
     token: str
+    question: InformationRequest | None = None
+    """Staff's question awaiting the applicant's answer, if any."""
 
 
 async def submit(deps: Dependencies, slug: str, form: ApplicationForm, consent_text: str) -> tuple[Application, Call]:
@@ -108,12 +112,34 @@ async def _by_token(
 async def open_by_token(deps: Dependencies, token: str) -> Opened:
     async with deps.pool.acquire() as conn:
         application, call = await _by_token(conn, deps, token, lock=False)
+        question = await information_requests.open_request(conn, application.id)
     try:
         ensure_editable(application, call, deps.now())
         editable = True
     except NotEditable:
         editable = False
-    return Opened(application, call, editable, token)
+    asked = question if editable and application.status == Status.MORE_INFO_REQUESTED else None
+    return Opened(application, call, editable, token, asked)
+
+
+async def answer_question(deps: Dependencies, token: str, answer: str) -> Application:
+    """The applicant answers staff's open question (NotEditable when there is none, or too late, and
+    InvalidToken for a bad link): stored, audited, MoreInformationProvided for staff; under review again."""
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        application, call = await _by_token(conn, deps, token, lock=True)
+        question = await information_requests.open_request(conn, application.id)
+        if question is None:
+            raise NotEditable("status")
+        back, answered = answer_information_request(application, call, question, answer, now)
+        await applications.save_application(conn, back)
+        await information_requests.save_answer(conn, answered)
+        await deps.publisher.publish(conn, messages.information_provided(back, call, answered), key=back.id, at=now)
+        await audit.record(
+            conn, at=now, actor=APPLICANT, action="application.information_provided", subject=str(back.id),
+            details={"request": str(answered.id)}, correlation_id=correlation_id.get(),
+        )  # fmt: skip
+    return back
 
 
 async def edit(deps: Dependencies, token: str, form: ApplicationForm) -> Application:

@@ -11,7 +11,7 @@ from uuid import UUID
 import asyncpg
 
 from services.registration.domain import messages
-from services.registration.domain.applications import Application, edit_deadline
+from services.registration.domain.applications import Application, InformationRequest, edit_deadline
 from services.registration.domain.calls import Call
 from services.registration.domain.cities import City, city_from_selection
 from services.registration.domain.export import Ranked, applications_csv
@@ -28,7 +28,7 @@ from services.registration.domain.scoring import (
     visible_reviews,
     weighted_score,
 )
-from services.registration.storage import applications, audit, calls, cities, reviews
+from services.registration.storage import applications, audit, calls, cities, information_requests, reviews
 from services.registration.workflows.calls import existing_call
 from shared.dependencies import Dependencies
 from shared.logs import correlation_id
@@ -77,6 +77,8 @@ class ApplicationFile:
     hidden: int
     reviewed_by_me: bool
     log: list[dict[str, Any]]
+    questions: tuple[InformationRequest, ...] = ()
+    """Staff's requests for more information, oldest first, each with its answer once given."""
 
 
 def _is_admin(who: StaffMember) -> bool:
@@ -119,6 +121,7 @@ async def application_file(deps: Dependencies, application_id: UUID, who: StaffM
         call = await calls.get_call(conn, application.call_slug)
         every = await reviews.reviews_of(conn, application_id)
         log = await audit.entries(conn, str(application_id)) if _is_admin(who) else []
+        questions = tuple(await information_requests.requests_of(conn, application_id))
     shown = tuple(
         ShownReview(
             r, weighted_score(r.scores, call.criteria), tuple(c.key for c in scored_criteria(r.scores, call.criteria))
@@ -126,7 +129,7 @@ async def application_file(deps: Dependencies, application_id: UUID, who: StaffM
         for r in visible_reviews(every, who.name, _is_admin(who))
     )
     mine = any(r.reviewer == who.name for r in every)
-    return ApplicationFile(application, call, shown, len(every) - len(shown), mine, log)
+    return ApplicationFile(application, call, shown, len(every) - len(shown), mine, log, questions)
 
 
 async def export_applications(deps: Dependencies, slug: str) -> str:
@@ -187,6 +190,8 @@ async def request_more_information(
         asking = replace(application, status=entry.status, staged_decision=entry.staged, updated_at=now)
         asking = replace(asking, more_info_until=now + timedelta(days=days))
         await applications.save_application(conn, asking)
+        question = InformationRequest(deps.new_id(), application_id, message, who.name, now, asking.more_info_until)
+        await information_requests.insert(conn, question)
         url = Links.of(deps.settings).edit(application_id, edit_deadline(asking, call))
         payload = messages.more_information(asking, call, message, who.name, now, url)
         await deps.publisher.publish(conn, payload, key=application_id, at=now)
