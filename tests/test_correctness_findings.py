@@ -36,7 +36,7 @@ from tests.test_notifications_calendar import activity, invitation
 from tests.test_registration_city_pages import staff_browser
 from tests.test_registration_staff_pages import csrf_of
 from tests.test_scheduling_domain import _rows
-from tests.test_scheduling_flow import member_known
+from tests.test_scheduling_flow import activity_body, focal_point_headers, member_known, nominee, sign_up_city
 
 SCORES = {"relevance": 5, "experience": 4, "cooperation": 3, "commitment": 5}
 T0 = datetime(2027, 1, 1, tzinfo=UTC)
@@ -288,3 +288,46 @@ async def test_the_applicant_answers_the_staff_question_and_staff_read_it_beside
         assert question in staff_page.text and answer in staff_page.text
     notices = await smtp_sink.wait_for(lambda m: city in m.subject and answer in m.text_body, count=2, timeout=30)
     assert {m.rcpt_tos[0] for m in notices} == set(STAFF) and all(question in m.text_body for m in notices)
+
+
+# --- Section 2: the waiting list is told ------------------------------------------------------------
+
+
+def has_calendar(mail) -> bool:
+    return any(part.get_content_type() == "text/calendar" for part in mail.message.walk())
+
+
+async def test_the_waitlisted_and_their_focal_point_are_told_then_told_again(stack, smtp_sink):
+    bootstrap = stack.config.kafka_bootstrap_servers
+    city = await sign_up_city(bootstrap, f"Jelgava {uuid.uuid4().hex[:4]}")
+    async with httpx.AsyncClient(base_url=stack["scheduling"].url, timeout=15) as api:
+        await member_known(api, city)
+        created = await api.post("/api/v1/activities", json=activity_body(timedelta(days=40)), headers=ADMIN)
+        activity_id = created.json()["activity"]["activity_id"]
+        headers = await focal_point_headers(api, city)
+        url = f"/api/v1/activities/{activity_id}/nominations"
+        first = (await api.post(url, json=nominee(city), headers=headers)).json()
+        waiting = nominee(city, name="Jānis Ozols", language="de", timezone="Europe/Berlin")
+        second = (await api.post(url, json=waiting, headers=headers)).json()
+        assert (second["status"], second["waitlist_position"]) == ("waitlisted", 1)
+
+        [told] = await smtp_sink.wait_for(lambda m: waiting["email"] in m.rcpt_tos, timeout=30)
+        assert told.language == "de" and "Warteliste" in told.subject and "1" in told.text_body
+        assert not has_calendar(told)  # no place, no calendar entry
+        [city_told] = await smtp_sink.wait_for(lambda m: "Jānis Ozols" in m.subject and m.language == "lv", timeout=30)
+
+        cancelled = await api.post(f"/api/v1/nominations/{first['nomination_id']}/cancel", json={}, headers=headers)
+        assert cancelled.status_code == 200
+        invited = await smtp_sink.wait_for(lambda m: waiting["email"] in m.rcpt_tos, count=2, timeout=30)
+        assert has_calendar(invited[-1])  # promoted: the invitation
+        about = await smtp_sink.wait_for(lambda m: "Jānis Ozols" in m.subject and m.language == "lv", count=2)
+        assert about[0].subject != about[1].subject  # waiting list, then place confirmed
+
+        third = nominee(city, name="Ilze Kalna")
+        assert (await api.post(url, json=third, headers=headers)).json()["status"] == "waitlisted"
+        reason = {"reason": "The venue is no longer available."}
+        assert (
+            await api.post(f"/api/v1/activities/{activity_id}/cancel", json=reason, headers=ADMIN)
+        ).status_code == 200
+        told_third = await smtp_sink.wait_for(lambda m: third["email"] in m.rcpt_tos, count=2, timeout=30)
+        assert not any(has_calendar(m) for m in told_third)  # waiting list, then its end: no calendar

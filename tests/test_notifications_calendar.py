@@ -216,8 +216,8 @@ def test_staff_hear_of_waitlisted_and_cancelled_nominations():
     waitlisted = NominationWaitlisted(
         activity=activity(), invitation=inv, focal_point=focal_point(), occurred_at=NOW, explanation=places()
     )
-    [notice] = plan(event(waitlisted), staff)
-    assert (notice.template, notice.recipient.email) == ("staff_nomination_waitlisted", "a@efus.eu")
+    planned = plan(event(waitlisted), staff)
+    assert ("staff_nomination_waitlisted", "a@efus.eu") in [(p.template, p.recipient.email) for p in planned]
     cancel = inv.model_copy(update={"ics_method": "CANCEL", "ics_sequence": 1, "decline_url": None})
     planned = plan(cancelled(cancel), staff)
     assert [(p.template, p.recipient.email) for p in planned] == [

@@ -110,6 +110,11 @@ def participant(payload: Any, staff: Members) -> list[Addressee]:
     return [_invited(payload.invitation)]
 
 
+def waitlisted(payload: Any, staff: Members) -> list[Addressee]:
+    """Everyone on the waiting list of an activity event (told when the activity is cancelled)."""
+    return [_invited(invitation) for invitation in payload.invitations if invitation.status == "waitlisted"]
+
+
 def invitees(payload: Any, staff: Members) -> list[Addressee]:
     """Everyone holding a place whose invitation an activity event re-issues: the event lists the
     waitlisted too (with their status), but they have no place, so no "details have changed" and no
@@ -133,9 +138,16 @@ ROUTES: dict[type[Payload], tuple[Route, ...]] = {
     ApplicationUpdated: (
         Route("staff_more_information_received", all_staff, essential=False, when=answers_more_information_request),
     ),
-    NominationWaitlisted: (Route("staff_nomination_waitlisted", all_staff, essential=False),),
+    NominationWaitlisted: (
+        Route("nomination_waitlisted", participant, essential=True),
+        Route("nomination_waitlisted_city", focal_point, essential=True),
+        Route("staff_nomination_waitlisted", all_staff, essential=False),
+    ),
     NominationConfirmed: (_invitation(participant, "invited"),),
-    NominationPromoted: (_invitation(participant, "invited"),),
+    NominationPromoted: (
+        _invitation(participant, "invited"),
+        Route("nomination_promoted_city", focal_point, essential=True),
+    ),
     NominationCancelled: (
         _invitation(participant, "cancelled"),
         Route("staff_nomination_cancelled", all_staff, essential=False),
@@ -143,7 +155,10 @@ ROUTES: dict[type[Payload], tuple[Route, ...]] = {
     ActivityScheduled: (_invitation(invitees, "invited"),),
     ActivityRescheduled: (_invitation(invitees, "updated"),),
     SessionChanged: (_invitation(invitees, "updated"),),
-    ActivityCancelled: (_invitation(invitees, "cancelled"),),
+    ActivityCancelled: (
+        _invitation(invitees, "cancelled"),
+        Route("waitlist_activity_cancelled", waitlisted, essential=True),
+    ),
     EditLinkRequested: (Route("edit_link_requested", contact, essential=True),),
     PlaceOffered: (Route("place_offered", contact, essential=True),),
     ReminderDue: (Route("activity_reminder", participant, essential=True),),

@@ -179,6 +179,22 @@ PAYLOADS: dict[str, Payload] = {
         **_NOMINATION | {"invitation": _INVITATION.model_copy(update={"status": "waitlisted"})},
         explanation=_WAITLISTED,
     ),
+    "nomination_waitlisted": contracts.NominationWaitlisted(
+        **_NOMINATION | {"invitation": _INVITATION.model_copy(update={"status": "waitlisted"})},
+        explanation=_WAITLISTED,
+    ),
+    "nomination_waitlisted_city": contracts.NominationWaitlisted(
+        **_NOMINATION | {"invitation": _INVITATION.model_copy(update={"status": "waitlisted"})},
+        explanation=_WAITLISTED,
+    ),
+    "nomination_promoted_city": contracts.NominationPromoted(**_NOMINATION, explanation=_PLACE_AVAILABLE),
+    "waitlist_activity_cancelled": contracts.ActivityCancelled(
+        activity=_ACTIVITY.model_copy(update={"status": "cancelled"}),
+        changed_by="Marta López",
+        occurred_at=SAMPLE_TIME,
+        invitations=(_INVITATION.model_copy(update={"status": "waitlisted"}),),
+        reason="The venue is no longer available.",
+    ),
     "staff_nomination_cancelled": contracts.NominationCancelled(
         **_NOMINATION,
         cancelled_by="Jānis Ozoliņš",
