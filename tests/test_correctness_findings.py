@@ -25,6 +25,7 @@ from tests.registration_helpers import (
     REVIEWER,
     apply,
     email,
+    events,
     form,
     last_event,
     new_call,
@@ -331,3 +332,20 @@ async def test_the_waitlisted_and_their_focal_point_are_told_then_told_again(sta
         ).status_code == 200
         told_third = await smtp_sink.wait_for(lambda m: third["email"] in m.rcpt_tos, count=2, timeout=30)
         assert not any(has_calendar(m) for m in told_third)  # waiting list, then its end: no calendar
+
+
+# --- Section 2: review moves and staged decisions are events ----------------------------------------
+
+
+async def test_review_moves_and_staged_decisions_are_emitted(client, db):
+    slug = await new_call(client, quota=1)
+    application_id = await apply(client, slug, email())
+    await staff_move(client, application_id, "under_review", "shortlisted")
+    assert (await stage(client, application_id, "selected")).status_code == 200
+    moves = await events(db, "ApplicationMoved", application_id)
+    assert [(m.moved_from, m.moved_to, m.moved_by) for m in moves] == [
+        ("submitted", "under_review", "Marta"),
+        ("under_review", "shortlisted", "Marta"),
+    ]
+    [staged] = await events(db, "DecisionStaged", application_id)
+    assert staged.decision == "selected" and staged.staged_by == "Marta"

@@ -12,6 +12,7 @@ from services.notifications.domain.emails import Recipient
 from services.notifications.domain.routes import STAFF_KINDS, plan
 from services.notifications.mail.rendering import render
 from shared.contracts import (
+    CallClosed,
     CitySignedUp,
     Contact,
     EditLinkRequested,
@@ -151,10 +152,13 @@ def test_city_signed_up_welcomes_the_focal_point_and_the_deputy():
     assert [(p.template, p.recipient.email, p.essential) for p in planned] == [
         ("city_signed_up", "anna@riga.example.eu", True),
         ("city_signed_up", "deputy@riga.example.eu", True),
+        *(("staff_city_signed_up", member.email, False) for member in STAFF),
     ]
     assert "asociētā pilsēta" in rendered(planned[0]).text
     assert "Riga is now signed up for PACTESUR 2 as an associated city." in rendered(planned[1]).text
-    [alone] = plan(event(city_signed_up("partner", None, uuid4())), STAFF)
+    assert "Riga (LV) has signed up to PACTESUR 2" in rendered(planned[2]).text
+    [alone, *staff_told] = plan(event(city_signed_up("partner", None, uuid4())), STAFF)
+    assert len(staff_told) == len(STAFF)
     assert alone.recipient.email == "anna@riga.example.eu"
     english = render("city_signed_up", "en", alone.context)
     assert "as a partner." in english.text and english.subject == "Welcome to PACTESUR 2: Riga"
@@ -163,6 +167,17 @@ def test_city_signed_up_welcomes_the_focal_point_and_the_deputy():
 def test_consortium_members_loaded_by_the_seed_are_not_welcomed():
     """The seed signs the consortium up without an application, on every deployment."""
     assert plan(event(city_signed_up("partner", contact(email="deputy@riga.example.eu"))), STAFF) == []
+
+
+def test_staff_hear_that_a_call_closed_and_how_many_applied():
+    closed = CallClosed(
+        call_id="c", call_titles={"en": "Call for cities", "fr": "Appel aux villes"}, closed_at=NOW,
+        call_timezone="Europe/Brussels", applications=37,
+    )  # fmt: skip
+    planned = plan(event(closed), STAFF)
+    assert {p.template for p in planned} == {"staff_call_closed"} and len(planned) == len(STAFF)
+    english = render("staff_call_closed", "en", planned[0].context)
+    assert english.subject == "Call closed: Call for cities" and "It received 37 applications." in english.text
 
 
 def test_declined_nomination_tells_staff_and_the_focal_point():

@@ -33,6 +33,7 @@ from shared.contracts.common import (
     title_in,
 )
 from shared.contracts.registration import (
+    ApplicationMoved,
     ApplicationReviewed,
     ApplicationSubmitted,
     ApplicationSubmittedV1,
@@ -44,6 +45,7 @@ from shared.contracts.registration import (
     CitySignedUp,
     ContactChanged,
     DecisionReleased,
+    DecisionStaged,
     EditLinkRequested,
     MoreInformationProvided,
     MoreInformationRequested,
@@ -92,6 +94,7 @@ __all__ = [
     "ActivityRescheduled",
     "ActivityScheduled",
     "ActivityStatus",
+    "ApplicationMoved",
     "ApplicationReviewed",
     "ApplicationSubmitted",
     "ApplicationSubmittedV1",
@@ -108,6 +111,7 @@ __all__ = [
     "CountryCode",
     "Decision",
     "DecisionReleased",
+    "DecisionStaged",
     "EditLinkRequested",
     "EuLanguage",
     "Explanation",

@@ -40,6 +40,8 @@ Titles = dict[EuLanguage, Name]
 """A text per language (at least English); `title_in(titles, language)` picks one."""
 CityRole = Literal["coordinator", "partner", "associated"]
 Decision = Literal["selected", "waitlisted", "rejected"]
+ReviewStatus = Literal["submitted", "under_review", "more_info_requested", "shortlisted"]
+"""Where staff may move an application during the review (decisions are staged, then released)."""
 
 
 class FrozenModel(BaseModel):

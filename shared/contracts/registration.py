@@ -23,6 +23,7 @@ from shared.contracts.common import (
     EuLanguage,
     LanguageCode,
     Name,
+    ReviewStatus,
     Text,
     TimeZone,
     Titles,
@@ -229,6 +230,33 @@ class ApplicationReviewed(_ApplicationEvent):
     reviewer_score: float = Field(ge=1, le=5, description="this reviewer's weighted score")
     average_score: float = Field(ge=1, le=5, description="weighted score over every review so far")
     review_count: int = Field(ge=1)
+
+
+class ApplicationMoved(_ApplicationEvent):
+    """Staff moved an application in the review (key: application id). For staff and other consumers;
+    applicants are told only of released decisions."""
+
+    TYPE = "ApplicationMoved"
+    VERSION = 1
+
+    moved_from: Name
+    moved_to: ReviewStatus
+    moved_by: Name
+    moved_at: AwareDatetime
+    reason: Text | None = None
+
+
+class DecisionStaged(_ApplicationEvent):
+    """Staff staged a decision, or took it back (`decision` None), until the call's release (key:
+    application id). Nobody outside staff is told until DecisionReleased."""
+
+    TYPE = "DecisionStaged"
+    VERSION = 1
+
+    decision: Decision | None
+    staged_by: Name
+    staged_at: AwareDatetime
+    reason: Text | None = None
 
 
 class DecisionReleased(_ApplicationEvent):

@@ -24,6 +24,7 @@ from shared.contracts import (
     ApplicationSubmitted,
     ApplicationUpdated,
     ApplicationWithdrawn,
+    CallClosed,
     CitySignedUp,
     Contact,
     DecisionReleased,
@@ -100,6 +101,11 @@ def answers_more_information_request(payload: ApplicationUpdated) -> bool:
     return payload.answers_more_information_request
 
 
+def from_an_application(payload: CitySignedUp) -> bool:
+    """A selected city signing up; not the consortium members the seed loads on every deployment."""
+    return payload.application_id is not None
+
+
 def _invited(invitation: Invitation) -> Addressee:
     person = invitation.participant
     return Recipient(str(person.email), person.name, person.language, person.timezone), invitation
@@ -162,7 +168,11 @@ ROUTES: dict[type[Payload], tuple[Route, ...]] = {
     EditLinkRequested: (Route("edit_link_requested", contact, essential=True),),
     PlaceOffered: (Route("place_offered", contact, essential=True),),
     ReminderDue: (Route("activity_reminder", participant, essential=True),),
-    CitySignedUp: (Route("city_signed_up", city_contacts, essential=True),),
+    CitySignedUp: (
+        Route("city_signed_up", city_contacts, essential=True),
+        Route("staff_city_signed_up", all_staff, essential=False, when=from_an_application),
+    ),
+    CallClosed: (Route("staff_call_closed", all_staff, essential=False),),
     SignInLinkRequested: (Route("sign_in_link", contact, essential=True),),
     NominationDeclined: (
         Route("staff_nomination_declined", all_staff, essential=False),

@@ -27,6 +27,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from shared.contracts.common import title_in
 from shared.i18n import months_between, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -67,6 +68,7 @@ def environment(templates: Path, language: str) -> Environment:
         return months_between(activity.starts_at, activity.ends_at, activity.timezone, str(locale))
 
     env.filters["months"] = months
+    env.filters["title"] = lambda titles: title_in(dict(titles), used.split("_")[0])
     env.globals["content_language"] = used.replace("_", "-")
     return env
 

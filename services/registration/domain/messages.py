@@ -12,6 +12,7 @@ from uuid import UUID
 from services.registration.domain.applications import Application, InformationRequest
 from services.registration.domain.calls import Call
 from services.registration.domain.cities import City, CityContact
+from services.registration.domain.review import Status
 from services.registration.domain.sign_in import SignInLink
 from services.registration.domain.staff import StaffAccount
 from shared import contracts
@@ -104,6 +105,24 @@ def more_information(
         requested_at=now,
         respond_by=application.more_info_until,
         edit_url=edit_url,
+    )
+
+
+def moved(
+    application: Application, call: Call, before: Status, by: str, now: datetime, reason: str | None
+) -> contracts.ApplicationMoved:
+    return contracts.ApplicationMoved(
+        **_about(application, call), moved_from=before.value, moved_to=application.status.value, moved_by=by,
+        moved_at=now, reason=reason,
+    )  # fmt: skip
+
+
+def staged(
+    application: Application, call: Call, by: str, now: datetime, reason: str | None
+) -> contracts.DecisionStaged:
+    decision = application.staged_decision.value if application.staged_decision else None
+    return contracts.DecisionStaged(
+        **_about(application, call), decision=decision, staged_by=by, staged_at=now, reason=reason
     )
 
 

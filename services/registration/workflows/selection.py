@@ -166,12 +166,15 @@ def _refused(error: IllegalCommand) -> Refused:
 async def move(deps: Dependencies, application_id: UUID, target: Status, who: StaffMember, reason: str | None) -> Entry:
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
-        application, _, board = await _locked(conn, application_id)
+        application, call, board = await _locked(conn, application_id)
         try:
             entry = board.move(application_id, target).entries[application_id]
         except IllegalCommand as error:
             raise _refused(error) from None
         await applications.save_entry(conn, application_id, entry, now)
+        after = replace(application, status=entry.status, staged_decision=entry.staged)
+        payload = messages.moved(after, call, application.status, who.name, now, reason)
+        await deps.publisher.publish(conn, payload, key=application_id, at=now)
         await _log(conn, now, who, "review.moved", str(application_id), reason, to=target.value)
     return entry
 
@@ -224,16 +227,20 @@ async def score(deps: Dependencies, application_id: UUID, scored: ReviewInput, w
 async def stage(
     deps: Dependencies, application_id: UUID, decision: Status | None, who: StaffMember, reason: str | None
 ) -> Entry:
-    """Stage a decision (None: unstage). Nothing is told to anyone until release."""
+    """Stage a decision (None: unstage); DecisionStaged says so to staff. No applicant is told until release."""
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
-        _, _, board = await _locked(conn, application_id)
+        application, call, board = await _locked(conn, application_id)
         try:
             board = board.stage(application_id, decision) if decision else board.unstage(application_id)
         except IllegalCommand as error:
             raise _refused(error) from None
         entry = board.entries[application_id]
         await applications.save_entry(conn, application_id, entry, now)
+        after = replace(application, status=entry.status, staged_decision=entry.staged)
+        await deps.publisher.publish(
+            conn, messages.staged(after, call, who.name, now, reason), key=application_id, at=now
+        )
         decided = decision.value if decision else None
         await _log(conn, now, who, "decision.staged", str(application_id), reason, decision=decided)
     return entry
