@@ -111,7 +111,7 @@ async def open_sign_in_link_from_inbox(page: Page, stack, smtp_sink, address: st
 
 async def name_a_deputy(page: Page, deputy: str) -> None:
     """On /city, the contacts form (registration's rebuilt city page): a deputy, saved with a notice."""
-    form = page.locator('form[action="/city/contacts"]')
+    form = page.locator('form[action^="/city/contacts"]')
     await form.locator("[name=deputy_name]").fill("Piotr Zieliński")
     await form.locator("[name=deputy_email]").fill(deputy)
     await form.locator("[name=deputy_role]").fill("Zastępca komendanta straży miejskiej")
