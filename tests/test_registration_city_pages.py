@@ -207,7 +207,7 @@ async def test_the_registry_a_deputy_and_the_focal_point_signing_in(stack, smtp_
         assert used.status_code == 410
         signed_out = await browser.post("/sign-out", data={"csrf_token": csrf_of(home)})
         assert signed_out.status_code == 303
-        assert (await browser.get("/city")).headers["location"] == "/sign-in"
+        assert (await browser.get("/city")).headers["location"].endswith("/sign-in")
 
     person = changed.focal_point.person_id
     log = await db.fetch("SELECT action, actor, details FROM audit_log WHERE subject = $1 ORDER BY id", str(person))
@@ -255,7 +255,7 @@ async def test_a_reviewer_reads_the_registry_and_may_not_change_it_in_french(sta
 async def test_signed_out_visitors_are_sent_to_sign_in(stack):
     async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=20) as visitor:
         assert (await visitor.get("/staff/cities")).headers["location"].endswith("/sign-in")
-        assert (await visitor.get("/city")).headers["location"] == "/sign-in"
+        assert (await visitor.get("/city")).headers["location"].endswith("/sign-in")
         stale = sessions.issue(b"not-the-key" * 3, contact_session())
         visitor.cookies.set(sessions.COOKIE, stale)
         assert (await visitor.get("/city")).status_code == 303

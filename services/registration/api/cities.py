@@ -9,9 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel
 
 from services.registration.api.refusals import not_found, refusing_bad_links
-from services.registration.domain.applications import NotEditable
 from services.registration.domain.cities import City, ContactsInput
-from services.registration.workflows import applicant
 from services.registration.workflows import cities as city_flow
 from services.registration.workflows.cities import FOCAL_POINT
 from shared.dependencies import Dependencies
@@ -98,10 +96,8 @@ async def focal_point_change_contacts(token: str, body: ContactsInput, deps: Dep
 async def decline_place(token: str, deps: Deps) -> dict:
     """A selected city that has not signed up gives its place back; the next waitlisted city is offered it."""
     city = await _city(deps, token)
-    if city.status == "signed_up" or city.application_id is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, "This city has signed up already.")
     try:
-        promoted = await applicant.withdraw(deps, city.application_id, actor=FOCAL_POINT)
-    except (NotEditable, Refused) as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"The place cannot be declined: {error}") from None
-    return {"status": "declined", "place_offered_to_next": promoted is not None}
+        offered = await city_flow.decline_place(deps, city)
+    except Refused as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    return {"status": "declined", "place_offered_to_next": offered}

@@ -11,7 +11,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from services.registration.domain.applications import Application, Language, Line, OptionalLine
-from shared.contracts import CityRole, TimeZone
+from shared.contracts import CityRole, EuLanguage, TimeZone
 
 TERMS_VERSION = "pactesur-2-terms-2026-11"
 Designation = Literal["focal_point", "deputy", "contact"]
@@ -62,11 +62,14 @@ class ContactInput(BaseModel):
 
 
 class ContactsInput(BaseModel):
-    """The full new contact set of a city: one focal point, at most one deputy, others."""
+    """The full new contact set of a city: one focal point, at most one deputy, others; and, if given,
+    the city's working languages (preferred first) and timezone (else they stay as they are)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     contacts: tuple[ContactInput, ...] = Field(min_length=1, max_length=20)
+    languages: tuple[EuLanguage, ...] | None = Field(default=None, min_length=1, max_length=24)
+    timezone: TimeZone | None = Field(default=None, description="the city's; default: unchanged")
 
     @model_validator(mode="after")
     def _one_focal_point(self) -> ContactsInput:
@@ -78,6 +81,8 @@ class ContactsInput(BaseModel):
         emails = [str(c.email).lower() for c in self.contacts]
         if len(set(emails)) != len(emails):
             raise ValueError("contacts: each email address only once")
+        if self.languages is not None and len(set(self.languages)) != len(self.languages):
+            raise ValueError("languages: each language only once")
         return self
 
 
@@ -121,7 +126,9 @@ def confirm_signup(city: City, now: datetime) -> City:
 def replace_contacts(
     city: City, wanted: ContactsInput, new_id: Callable[[], UUID]
 ) -> tuple[City, tuple[CityContact, ...]]:
-    """The city with its new contact set, and the contacts removed. A known email keeps its person id."""
+    """The city with its new contact set (and languages and timezone, if given), and the contacts removed.
+    A known email keeps its person id; a contact without a timezone gets the city's."""
+    city = replace(city, languages=wanted.languages or city.languages, timezone=wanted.timezone or city.timezone)
     known = {c.email.lower(): c.person_id for c in city.contacts}
     contacts = tuple(
         CityContact(

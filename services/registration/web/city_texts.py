@@ -21,12 +21,6 @@ CITY_ROLES = {
 }
 DESIGNATIONS = {"focal_point": N_("Focal point"), "deputy": N_("Deputy"), "contact": N_("Other contact")}
 SIGN_UP_STATES = {"pending": N_("Not signed up yet"), "signed_up": N_("Signed up")}
-FIELD_ERRORS = {
-    "email": N_("Please enter a valid email address."),
-    "language": N_("Please choose a language from the list."),
-    "timezone": N_("Please choose a timezone from the list."),
-}
-"""A contact field's problem when the field is given but refused (other fields: on one line)."""
 
 
 class CityTexts(StaffTexts):
@@ -52,14 +46,7 @@ class CityTexts(StaffTexts):
         contact = city.contact(designation)  # type: ignore[arg-type]
         return contact.name if contact is not None else "—"
 
-    def field_error(self, field: str, kind: str) -> str:
-        """A contact form field's problem in words (`kind`: the pydantic error type)."""
-        if kind in ("missing", "string_too_short"):
-            return self(N_("This field is required."))
-        if kind == "string_too_long":
-            return self(N_("This text is too long."))
-        return self(FIELD_ERRORS.get(field, N_("Please write this on one line.")))
 
-
-CITY_PAGES = Pages(Path(__file__).parent / "templates" / "staff", LOCALES, "staff", CityTexts)
+TEMPLATES = Path(__file__).parent / "templates"
+CITY_PAGES = Pages((TEMPLATES / "staff", TEMPLATES / "contacts"), LOCALES, "staff", CityTexts)
 """The city registry pages on the shared layout (the staff console's templates and catalogue)."""

@@ -8,6 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from services.registration.domain import messages
+from services.registration.domain.applications import NotEditable
 from services.registration.domain.cities import (
     AlreadySignedUp,
     City,
@@ -18,9 +19,10 @@ from services.registration.domain.cities import (
 )
 from services.registration.domain.links import Links
 from services.registration.storage import audit, cities, staff
+from services.registration.workflows import applicant
 from shared.dependencies import Dependencies
 from shared.logs import correlation_id
-from shared.refusals import NotFound
+from shared.refusals import NotFound, Refused
 
 FOCAL_POINT = "focal point"
 
@@ -66,6 +68,21 @@ async def sign_up(deps: Dependencies, city_id: UUID) -> City:
             details={"terms": city.terms_version}, correlation_id=correlation_id.get(),
         )  # fmt: skip
     return city
+
+
+async def decline_place(deps: Dependencies, city: City) -> bool:
+    """A selected city that has not signed up gives its place back (its application is withdrawn and the
+    pending city dropped); True when the next waitlisted city is offered the place. Refused
+    ("signed_up", "not_declinable") when the city signed up already or its place can no longer be given back."""
+    if city.status == "signed_up" or city.application_id is None:
+        raise Refused("signed_up", "This city has signed up already.")
+    try:
+        promoted = await applicant.withdraw(deps, city.application_id, actor=FOCAL_POINT)
+    except NotEditable as error:
+        raise Refused("not_declinable", f"The place cannot be declined: {error}") from None
+    except Refused as error:
+        raise Refused("not_declinable", f"The place cannot be declined: {error}") from None
+    return promoted is not None
 
 
 async def change_contacts(deps: Dependencies, city_id: UUID, wanted: ContactsInput, actor: str) -> City:

@@ -1,7 +1,8 @@
 """`Pages`: one service's people's pages, rendered on the shared layout in the viewer's language.
 
-A service makes one `Pages` with its own templates folder and page catalogue (gettext domain `staff`
-in its locales folder unless named); its templates `{% extends "layout.html" %}` from this package.
+A service makes one `Pages` with its own templates folder (or folders, first found wins) and page
+catalogue (gettext domain `staff` in its locales folder unless named); its templates
+`{% extends "layout.html" %}` from this package.
 Each render gets a fresh CSRF token (cookie and hidden field), the navigation bar for the signed-in
 person (a staff member, or a city's focal point or deputy: shared.web.pages.contact_guard), links to
 the page in each language (named in that language), and `t`, the viewer's `PageTexts` (or the service's
@@ -36,13 +37,13 @@ TextsFactory = Callable[..., PageTexts]
 class Pages:
     def __init__(
         self,
-        templates: Path | None,
+        templates: Path | tuple[Path, ...] | None,
         locales: Path | None,
         domain: str = "staff",
         texts: TextsFactory = PageTexts,
         languages: tuple[str, ...] = PAGE_LANGUAGES,
     ) -> None:
-        self.templates = templates
+        self.templates = (templates,) if isinstance(templates, Path) else tuple(templates or ())
         self.locales = locales or Path(__file__).parent / "locales"
         self.domain = domain if locales else "pages"
         self.make_texts = texts
@@ -55,7 +56,7 @@ class Pages:
     def environment(self, language: str) -> Environment:
         """One Environment per language (gettext is installed per Environment, so never shared)."""
         if language not in self._environments:
-            folders = [self.templates, LAYOUT_TEMPLATES] if self.templates else [LAYOUT_TEMPLATES]
+            folders = [*self.templates, LAYOUT_TEMPLATES]
             env = Environment(
                 loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
                 autoescape=select_autoescape(("html",)),
