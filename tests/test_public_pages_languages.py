@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
+from types import SimpleNamespace
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from services.notifications.domain.unsubscribe import UNSUBSCRIBE_PURPOSE
 from shared.security.signing import sign
 from shared.web import csrf
+from shared.web.pages.guard import install_page_errors
+from shared.web.pages.viewer import PAGE_LANGUAGES, PUBLIC_LANGUAGES, LinkHolder, Viewer
 from tests.test_registration_staff_pages import csrf_of
 from tests.test_scheduling_flow import (
     ADMIN,
@@ -229,3 +233,35 @@ async def test_the_unsubscribe_page_speaks_the_emails_language(stack, language):
     assert "This link is not valid" in invalid_en.text and "/assets/pactesur.css" in invalid.text
     assert_in_language(invalid, invalid_en, language)
     assert_in_language(by_browser, invalid_en, language)
+
+
+# --- the layout's own rules (no stack) ---------------------------------------------------------------
+
+
+def test_a_page_is_in_lang_else_the_persons_language_else_the_browsers_else_english():
+    assert Viewer.of(None, None, PUBLIC_LANGUAGES, "mt-MT,en;q=0.5") == Viewer("mt")
+    assert Viewer.of(None, "ro", PUBLIC_LANGUAGES, "mt") == Viewer("ro")
+    assert Viewer.of(LinkHolder("de-AT"), None, PUBLIC_LANGUAGES, "mt") == Viewer("de")
+    assert Viewer.of(None, None, PUBLIC_LANGUAGES, "ja,zh;q=0.8") == Viewer("en")
+    assert Viewer.of(None, None, PAGE_LANGUAGES, "mt") == Viewer("en")  # the staff console: en and fr
+
+
+async def test_a_crash_is_a_readable_page_for_a_browser_and_plain_text_for_a_client():
+    app = FastAPI()
+    install_page_errors(app)
+    settings = SimpleNamespace(signing_key=b"k" * 32, public_url_of=lambda service: "http://pactesur.test")
+    app.state.runtime = SimpleNamespace(settings=settings, clock=lambda: datetime.now(UTC))
+
+    @app.get("/broken")
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://pactesur.test") as client:
+        page = await client.get("/broken?lang=mt", headers=BROWSER)
+        english = await client.get("/broken", headers=BROWSER)
+        api = await client.get("/broken")
+    assert page.status_code == english.status_code == api.status_code == 500
+    assert "Something went wrong" in english.text and "a bug" not in english.text
+    assert_in_language(page, english, "mt")
+    assert api.text == "Internal Server Error"

@@ -116,8 +116,12 @@ async def _known_person(request: Request) -> None:
     (an unknown address is refused before any)."""
     if hasattr(request.state, "staff_member") or hasattr(request.state, "contact"):
         return
-    if await signed_in_staff(request) is None:
-        request.state.contact = await session_contact(request)
+    try:
+        if await signed_in_staff(request) is None:
+            request.state.contact = await session_contact(request)
+    except Exception:  # noqa: BLE001 - the session check failed (database down): the page for nobody known
+        log.warning("the error page's viewer could not be read", exc_info=True)
+        request.state.staff_member = request.state.contact = None
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
