@@ -18,6 +18,7 @@ import pytest
 from fastapi import FastAPI
 
 from services.notifications.domain.unsubscribe import UNSUBSCRIBE_PURPOSE
+from shared.security import sessions
 from shared.security.signing import sign
 from shared.web import csrf
 from shared.web.pages.guard import install_page_errors
@@ -33,6 +34,7 @@ from tests.test_scheduling_flow import (
     path_of,
     sign_up_city,
 )
+from tests.test_scheduling_portal_pages import signed_in_focal_point  # noqa: F401 (a fixture)
 
 LANGUAGES = ("de", "ro", "mt")
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -265,3 +267,18 @@ async def test_a_crash_is_a_readable_page_for_a_browser_and_plain_text_for_a_cli
     assert "Something went wrong" in english.text and "a bug" not in english.text
     assert_in_language(page, english, "mt")
     assert api.text == "Internal Server Error"
+
+
+@pytest.mark.parametrize("service", ["scheduling", "notifications"])
+async def test_a_signed_in_focal_point_gets_error_pages_in_their_language(
+    stack,
+    service,
+    signed_in_focal_point,  # noqa: F811 (the fixture imported above)
+):
+    async with httpx.AsyncClient(base_url=stack[service].url, timeout=20, headers=BROWSER) as browser:
+        english = await browser.get("/no-such-page")
+        browser.cookies.set(sessions.COOKIE, signed_in_focal_point["cookie"])
+        page = await browser.get("/no-such-page")
+    assert page.status_code == 404
+    assert_in_language(page, english, "it", {"Giulia Rossi"})
+    assert "La mia città" in page.text  # the portal's navigation, in Italian
