@@ -18,6 +18,7 @@ from services.scheduling.api.access import Deps
 from services.scheduling.domain.activities import Activity, RuleBroken
 from services.scheduling.domain.links import DECLINE_PURPOSE, Links
 from services.scheduling.domain.nominations import Nomination
+from services.scheduling.web.participant import BadLink
 from services.scheduling.web.participant_texts import PAGES, Person
 from services.scheduling.workflows import nominating
 from shared.dependencies import Dependencies
@@ -32,12 +33,6 @@ PAGE_ANSWERS = {
     400: {"description": "The signed link is not valid, or has expired", "content": {"text/html": {}}},
     409: {"description": "Already released", "content": {"text/html": {}}},
 }
-
-
-class BadLink(Exception):
-    def __init__(self, expired: bool) -> None:
-        super().__init__("expired" if expired else "not valid")
-        self.expired = expired
 
 
 async def _invitation(request: Request, deps: Dependencies, token: str) -> tuple[Activity, Nomination]:
