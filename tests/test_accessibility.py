@@ -18,8 +18,10 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import async_playwright
 
+from services.notifications.domain.unsubscribe import UNSUBSCRIBE_PURPOSE
 from services.registration.domain.programme import SLUG
 from shared.security import sessions
+from shared.security.signing import sign
 from tests.conftest import ADMIN_TOKEN
 from tests.registration_helpers import apply, new_call, staff_move
 from tests.test_registration_browser import ARGS
@@ -64,7 +66,7 @@ async def _page_kinds(stack, city: dict, focal_point: dict) -> list[PageKind]:
         created = await api.post("/api/v1/activities", json=activity_body(timedelta(days=40)))
         assert created.status_code == 201, created.text
         activity_id = created.json()["activity"]["activity_id"]
-        participant, nomination = await _participant(stack, api, activity_id)
+        participant, nomination, decline = await _participant(stack, api, activity_id)
         portal_city = uuid.UUID(str(focal_point["city_id"]))  # one of its people nominated: the page has its table
         own = await api.post(
             f"/api/v1/activities/{activity_id}/nominations",
@@ -97,6 +99,11 @@ async def _page_kinds(stack, city: dict, focal_point: dict) -> list[PageKind]:
         PageKind("city home", "registration", "/city", as_contact=True),
         PageKind("city programme", "scheduling", "/city/programme", as_contact=True),
         PageKind("city activity", "scheduling", f"/city/programme/{activity_id}", as_contact=True),
+        PageKind("decline from the email", "scheduling", decline, signed_in=False),
+        PageKind("a bad decline link", "scheduling", "/api/v1/nominations/decline?token=forged.link", signed_in=False),
+        PageKind("unsubscribe", "notifications", f"/unsubscribe?token={_unsubscribe_token(stack)}", signed_in=False),
+        PageKind("a bad unsubscribe link", "notifications", "/unsubscribe?token=forged.link", signed_in=False),
+        PageKind("an unknown public address", "scheduling", "/no-such-page", signed_in=False),
         PageKind("delivery log", "notifications", "/staff/mail"),
         PageKind("an email as sent", "notifications", f"/staff/mail/deliveries/{deliveries[0]['id']}"),
         PageKind("explainer", "notifications", "/staff/mail/explain?address=nobody%40example.eu"),
@@ -109,8 +116,9 @@ async def _page_kinds(stack, city: dict, focal_point: dict) -> list[PageKind]:
     return kinds
 
 
-async def _participant(stack, api: httpx.AsyncClient, activity_id: str) -> tuple[str, str]:
-    """The path of a confirmed participant's page (the signed link of their invitation), and their nomination."""
+async def _participant(stack, api: httpx.AsyncClient, activity_id: str) -> tuple[str, str, str]:
+    """The path of a confirmed participant's page (the signed link of their invitation), their
+    nomination, and the decline link of their invitation email (path and query)."""
     city = await sign_up_city(stack.config.kafka_bootstrap_servers, f"Cēsis {uuid.uuid4().hex[:4]}")
     await member_known(api, city)
     url = f"/api/v1/activities/{activity_id}/nominations"
@@ -118,7 +126,14 @@ async def _participant(stack, api: httpx.AsyncClient, activity_id: str) -> tuple
     assert answer.status_code == 201, answer.text
     events = await outbox_events(stack.config.database_url, activity_id)
     invitation = next(e["payload"]["invitation"] for e in events if e["type"] == "NominationConfirmed")
-    return urlsplit(invitation["participant_url"]).path, invitation["nomination_id"]
+    decline = urlsplit(invitation["decline_url"])
+    return urlsplit(invitation["participant_url"]).path, invitation["nomination_id"], f"{decline.path}?{decline.query}"
+
+
+def _unsubscribe_token(stack) -> str:
+    """A signed unsubscribe link's token, as an email carries it (services.notifications.domain.unsubscribe)."""
+    data = {"r": f"axe-{uuid.uuid4().hex[:8]}@city.example.eu", "k": "staff_digest", "l": "en"}
+    return sign(stack.config.secret_key.encode(), UNSUBSCRIBE_PURPOSE, data, expires_at=None)
 
 
 async def _some_deliveries(api: httpx.AsyncClient) -> list[dict]:
