@@ -3,7 +3,8 @@ or critical violation, in English and in French, at desktop and at phone width; 
 ISO timestamp, a raw boolean or a snake_case key.
 
 One test visits each page kind of each service (PAGE_KINDS); a new kind of page is added there. The
-pages are opened signed in as an admin (the staff-token cookie) unless they are public.
+pages are opened signed in as an admin (the staff-token cookie) unless they are public; the city
+portal's pages as a city's focal point (their session cookie, from the emailed sign-in link).
 """
 
 import re
@@ -17,7 +18,10 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import async_playwright
 
+from services.notifications.domain.unsubscribe import UNSUBSCRIBE_PURPOSE
 from services.registration.domain.programme import SLUG
+from shared.security import sessions
+from shared.security.signing import sign
 from tests.conftest import ADMIN_TOKEN
 from tests.registration_helpers import apply, new_call, staff_move
 from tests.test_registration_browser import ARGS
@@ -32,6 +36,7 @@ from tests.test_scheduling_flow import (
     sign_up_city,
     wait_for,
 )
+from tests.test_scheduling_portal_pages import signed_in_focal_point  # noqa: F401 (a fixture)
 
 SERIOUS = {"serious", "critical"}
 RAW = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}|\b(True|False|None)\b|\b[a-z]+_[a-z_]+\b")
@@ -46,9 +51,11 @@ class PageKind:
     service: str
     path: str
     signed_in: bool = True
+    as_contact: bool = False
+    """Opened as the city's focal point rather than as an admin."""
 
 
-async def _page_kinds(stack, city: dict) -> list[PageKind]:
+async def _page_kinds(stack, city: dict, focal_point: dict) -> list[PageKind]:
     """One page of each kind, with the data it needs made through the JSON API."""
     async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=20, headers=ADMIN) as api:
         slug = await new_call(api, quota=2)
@@ -59,7 +66,14 @@ async def _page_kinds(stack, city: dict) -> list[PageKind]:
         created = await api.post("/api/v1/activities", json=activity_body(timedelta(days=40)))
         assert created.status_code == 201, created.text
         activity_id = created.json()["activity"]["activity_id"]
-        participant, nomination = await _participant(stack, api, activity_id)
+        participant, nomination, decline = await _participant(stack, api, activity_id)
+        portal_city = uuid.UUID(str(focal_point["city_id"]))  # one of its people nominated: the page has its table
+        own = await api.post(
+            f"/api/v1/activities/{activity_id}/nominations",
+            json=nominee(portal_city, language="it", timezone="Europe/Rome"),
+            headers=await focal_point_headers(api, portal_city),
+        )
+        assert own.status_code == 201, own.text
     async with httpx.AsyncClient(base_url=stack["notifications"].url, timeout=20, headers=ADMIN) as api:
         deliveries = await wait_for(lambda: _some_deliveries(api), "an email in the delivery log")
     account = next(a for a in accounts if a["role"] == "reviewer") if accounts else None
@@ -82,6 +96,14 @@ async def _page_kinds(stack, city: dict) -> list[PageKind]:
         PageKind("report", "scheduling", "/staff/report"),
         PageKind("participant page", "scheduling", participant, signed_in=False),
         PageKind("decline a place", "scheduling", f"{participant}/nominations/{nomination}/decline", signed_in=False),
+        PageKind("city home", "registration", "/city", as_contact=True),
+        PageKind("city programme", "scheduling", "/city/programme", as_contact=True),
+        PageKind("city activity", "scheduling", f"/city/programme/{activity_id}", as_contact=True),
+        PageKind("decline from the email", "scheduling", decline, signed_in=False),
+        PageKind("a bad decline link", "scheduling", "/api/v1/nominations/decline?token=forged.link", signed_in=False),
+        PageKind("unsubscribe", "notifications", f"/unsubscribe?token={_unsubscribe_token(stack)}", signed_in=False),
+        PageKind("a bad unsubscribe link", "notifications", "/unsubscribe?token=forged.link", signed_in=False),
+        PageKind("an unknown public address", "scheduling", "/no-such-page", signed_in=False),
         PageKind("delivery log", "notifications", "/staff/mail"),
         PageKind("an email as sent", "notifications", f"/staff/mail/deliveries/{deliveries[0]['id']}"),
         PageKind("explainer", "notifications", "/staff/mail/explain?address=nobody%40example.eu"),
@@ -94,8 +116,9 @@ async def _page_kinds(stack, city: dict) -> list[PageKind]:
     return kinds
 
 
-async def _participant(stack, api: httpx.AsyncClient, activity_id: str) -> tuple[str, str]:
-    """The path of a confirmed participant's page (the signed link of their invitation), and their nomination."""
+async def _participant(stack, api: httpx.AsyncClient, activity_id: str) -> tuple[str, str, str]:
+    """The path of a confirmed participant's page (the signed link of their invitation), their
+    nomination, and the decline link of their invitation email (path and query)."""
     city = await sign_up_city(stack.config.kafka_bootstrap_servers, f"Cēsis {uuid.uuid4().hex[:4]}")
     await member_known(api, city)
     url = f"/api/v1/activities/{activity_id}/nominations"
@@ -103,16 +126,27 @@ async def _participant(stack, api: httpx.AsyncClient, activity_id: str) -> tuple
     assert answer.status_code == 201, answer.text
     events = await outbox_events(stack.config.database_url, activity_id)
     invitation = next(e["payload"]["invitation"] for e in events if e["type"] == "NominationConfirmed")
-    return urlsplit(invitation["participant_url"]).path, invitation["nomination_id"]
+    decline = urlsplit(invitation["decline_url"])
+    return urlsplit(invitation["participant_url"]).path, invitation["nomination_id"], f"{decline.path}?{decline.query}"
+
+
+def _unsubscribe_token(stack) -> str:
+    """A signed unsubscribe link's token, as an email carries it (services.notifications.domain.unsubscribe)."""
+    data = {"r": f"axe-{uuid.uuid4().hex[:8]}@city.example.eu", "k": "staff_digest", "l": "en"}
+    return sign(stack.config.secret_key.encode(), UNSUBSCRIBE_PURPOSE, data, expires_at=None)
 
 
 async def _some_deliveries(api: httpx.AsyncClient) -> list[dict]:
     return (await api.get("/api/v1/deliveries")).json()["deliveries"]
 
 
-def _staff_cookie(stack) -> list[dict]:
-    """The staff-token cookie, host-only on 127.0.0.1: every service's pages read it, whatever the port."""
-    return [{"name": "pactesur_staff", "value": ADMIN_TOKEN, "url": stack["registration"].url}]
+def _cookies(stack, kind: PageKind, contact_session: str) -> list[dict]:
+    """What the browser holds to open `kind`: the staff-token cookie or the city contact's session
+    cookie (host-only on 127.0.0.1: every service's pages read them, whatever the port), or nothing."""
+    if not kind.signed_in:
+        return []
+    name, value = (sessions.COOKIE, contact_session) if kind.as_contact else ("pactesur_staff", ADMIN_TOKEN)
+    return [{"name": name, "value": value, "url": stack["registration"].url}]
 
 
 def _serious(results: dict) -> list[str]:
@@ -127,8 +161,9 @@ async def test_every_page_kind_passes_axe_and_shows_no_raw_value_in_english_and_
     stack,
     chromium,
     selected_city,  # noqa: F811 (the fixture imported above)
+    signed_in_focal_point,  # noqa: F811 (the fixture imported above)
 ):
-    kinds = await _page_kinds(stack, selected_city)
+    kinds = await _page_kinds(stack, selected_city, signed_in_focal_point)
     axe = Axe()
     found: dict[str, list[str]] = {}
     async with async_playwright() as playwright:
@@ -136,17 +171,14 @@ async def test_every_page_kind_passes_axe_and_shows_no_raw_value_in_english_and_
         try:
             for viewport in (DESKTOP, PHONE):
                 context = await browser.new_context(viewport=viewport)
-                await context.add_cookies(
-                    [{"name": "pactesur_staff", "value": ADMIN_TOKEN, "url": stack["registration"].url}]
-                )
                 page = await context.new_page()
                 page.set_default_timeout(30_000)
                 await page.set_content('<html lang="en"><title>x</title><main><input type="text"></main></html>')
                 assert _serious((await axe.run(page)).response), "axe found nothing on a page with an unlabelled input"
                 for kind in kinds:
                     for language in ("en", "fr"):
-                        if not kind.signed_in:
-                            await context.clear_cookies()
+                        await context.clear_cookies()
+                        await context.add_cookies(_cookies(stack, kind, signed_in_focal_point["cookie"]))
                         separator = "&" if "?" in kind.path else "?"
                         await page.goto(f"{stack[kind.service].url}{kind.path}{separator}lang={language}")
                         results = (await axe.run(page)).response
@@ -154,10 +186,10 @@ async def test_every_page_kind_passes_axe_and_shows_no_raw_value_in_english_and_
                         raw = sorted({m.group(0) for m in RAW.finditer(await page.locator("body").inner_text())})
                         if raw:
                             problems.append(f"raw values on the page: {raw}")
+                        if urlsplit(page.url).path != urlsplit(kind.path).path:
+                            problems.append(f"sent elsewhere: {page.url}")  # e.g. to sign in: not the page
                         if problems:
                             found[f"{kind.name} [{language}, {viewport['width']}px]"] = problems
-                        if not kind.signed_in:
-                            await context.add_cookies(_staff_cookie(stack))
                 await context.close()
         finally:
             await browser.close()

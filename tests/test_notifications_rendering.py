@@ -8,7 +8,8 @@ import pytest
 
 from services.notifications.mail.rendering import email_templates, render
 from services.notifications.mail.samples import SAMPLES, sample_context
-from services.notifications.web.unsubscribe import render_page
+from services.notifications.web.unsubscribe import PAGES
+from shared.web.pages.viewer import LinkHolder, Viewer
 from tests.test_notifications_catalogues import EU_LANGUAGES
 
 LEFTOVER = re.compile(r"%\(\w+\)|\{\{|\{%|\}\}")
@@ -58,8 +59,8 @@ def test_plural_forms_in_the_digest_subject(language, count, expected):
 
 
 def test_unsubscribe_page_is_translated():
-    page, used = render_page("_unsubscribe_page.html", "de-AT", {"done": True})
-    assert used == "de" and "nicht mehr" in page
+    texts = PAGES.texts(Viewer.of(LinkHolder("de-AT"), None, PAGES.languages))
+    assert texts.language == "de" and "nicht mehr" in texts("You will no longer receive this kind of email.")
 
 
 @pytest.mark.parametrize(

@@ -200,7 +200,7 @@ async def test_the_registry_a_deputy_and_the_focal_point_signing_in(stack, smtp_
         home = await browser.get("/city")
         assert home.status_code == 200 and '<html lang="it">' in home.text and name in home.text
         assert "Ha effettuato l'accesso come Giulia Rossi, referente di" in home.text.replace("&#39;", "'")
-        assert (await browser.get("/city?lang=fr")).text.count("point focal de") == 1
+        assert "point focal de" in (await browser.get("/city?lang=fr")).text
         assert (await browser.get("/staff")).status_code == 303  # a focal point is not staff
         assert (await browser.get("/api/v1/staff/cities")).status_code == 401
         used = await browser.get(link)

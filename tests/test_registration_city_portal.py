@@ -63,6 +63,8 @@ async def test_the_focal_point_signs_up_names_a_deputy_and_the_deputy_signs_in(
         assert home.status_code == 200 and '<html lang="it">' in home.text
         text = visible(home)
         assert selected_city["name"] in text and "Ha effettuato l'accesso come Giulia Rossi" in text
+        english = ("Save the contacts", "Contacts", "Not signed up yet", "Working languages", "Sign out")
+        assert [words for words in english if words in text] == []  # in Italian, all of it
         assert 'action="/city/sign-up"' in home.text and "/city/programme" in home.text  # the portal's bar
 
         unticked = await browser.post("/city/sign-up", data={"csrf_token": csrf_of(home)})

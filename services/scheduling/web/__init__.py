@@ -1,6 +1,7 @@
 """Pages of scheduling (jinja2, no JavaScript), each module a router with its templates in `templates/`.
 
-- decline: the participant's decline page, reached from the signed link in their invitation;
+- decline: the participant's decline page, reached from the signed link in their invitation (on the
+  layout, in their language: the participant page's words, templates/participant/invitation_decline.html);
 - staff_programme, staff_report: the staff console's programme and report (templates/staff/, words in
   staff_texts, forms read by staff_forms into the JSON API's bodies).
 

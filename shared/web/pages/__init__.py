@@ -9,7 +9,8 @@ pages) are in this package's `pages` catalogue (locales/), merged under each ser
 - texts.py: gettext plus Babel dates, numbers and plurals for one viewer;
 - navigation.py: the console's navigation bar, the one list of its places;
 - rendering.py: `Pages`, a service's templates rendered with the layout, CSRF token and navigation;
-- guard.py: `staff_page(...)`, a signed-in staff member or the sign-in page, the 403 page;
+- guard.py: `StaffPage(...)`, a signed-in staff member or the sign-in page, the 403 page; the error
+  pages a browser gets (404, 422, 500...), in the viewer's language (every EU language);
 - forms.py: the posted form and its CSRF check;
 - assets.py: `/assets/pactesur.css`, served by every service.
 """

@@ -27,7 +27,7 @@ from shared.web import csrf
 from shared.web.pages import navigation
 from shared.web.pages.assets import STYLESHEET
 from shared.web.pages.texts import PageTexts, page_translations
-from shared.web.pages.viewer import PAGE_LANGUAGES, Viewer
+from shared.web.pages.viewer import PAGE_LANGUAGES, PUBLIC_LANGUAGES, LinkHolder, Viewer
 
 LAYOUT_TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
@@ -68,9 +68,11 @@ class Pages:
         return self._environments[language]
 
     def viewer(self, request: Request) -> Viewer:
-        who: StaffMember | SignedInContact | None = getattr(request.state, "staff_member", None)
-        who = who or getattr(request.state, "contact", None)
-        return Viewer.of(who, request.query_params.get("lang"), self.languages)
+        """Whose page it is (signed in, or holding a signed link), else the browser's languages."""
+        who: StaffMember | SignedInContact | LinkHolder | None = getattr(request.state, "staff_member", None)
+        who = who or getattr(request.state, "contact", None) or getattr(request.state, "link_holder", None)
+        accepted = request.headers.get("accept-language")
+        return Viewer.of(who, request.query_params.get("lang"), self.languages, accepted)
 
     def render(
         self, request: Request, template: str, code: int = 200, current: str = "", **context: Any
@@ -130,5 +132,6 @@ def kept_language(request: Request, languages: tuple[str, ...] = PAGE_LANGUAGES)
     return f"?lang={wanted}" if wanted in languages else ""
 
 
-LAYOUT_PAGES = Pages(None, None)
-"""The layout's own pages (sign-in needed, not allowed, not found) for any service."""
+LAYOUT_PAGES = Pages(None, None, languages=PUBLIC_LANGUAGES)
+"""The layout's own pages (not allowed, not found, the other error pages) for any service and any
+person: in every EU language (shared.web.pages.guard)."""
