@@ -4,17 +4,27 @@ tested in tests/test_registration_city_portal.py; finding 10 (the rate limit) in
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 import icalendar
 import pytest
 
 from services.notifications.domain.routes import plan
 from services.registration.domain.calls import DEFAULT_CRITERIA, Criterion
+from services.registration.domain.cities import (
+    City,
+    NotOverdue,
+    ensure_place_may_be_given_on,
+    followed_up,
+    signup_follow_up,
+)
 from services.registration.domain.scoring import order_for_viewer, weighted_score
+from services.registration.workflows.cities import follow_up_signups, give_place_to_waitlist
 from services.scheduling.domain.activities import RuleBroken
 from shared.calendar import build_ics, calendar, invitation_event
 from shared.contracts import ActivityRescheduled
@@ -24,6 +34,7 @@ from tests.registration_helpers import (
     ADMIN,
     REVIEWER,
     apply,
+    deps_at,
     email,
     events,
     form,
@@ -349,3 +360,56 @@ async def test_review_moves_and_staged_decisions_are_emitted(client, db):
     ]
     [staged] = await events(db, "DecisionStaged", application_id)
     assert staged.decision == "selected" and staged.staged_by == "Marta"
+
+
+# --- Section 2: a selected city that never signs up -------------------------------------------------
+
+
+def test_a_pending_sign_up_is_reminded_once_then_overdue_once():
+    due = T0 + timedelta(days=60)
+    city = City(uuid.uuid4(), "Cēsis", "LV", "associated", ("lv",), "Europe/Riga", (), application_id=uuid.uuid4(),
+                signup_due_at=due)  # fmt: skip
+    assert signup_follow_up(city, due - timedelta(days=20)) is None
+    assert signup_follow_up(city, due - timedelta(days=13)) == "remind"
+    reminded = followed_up(city, "remind", due - timedelta(days=13))
+    assert signup_follow_up(reminded, due - timedelta(days=1)) is None
+    assert signup_follow_up(reminded, due) == "overdue"
+    assert signup_follow_up(followed_up(reminded, "overdue", due), due + timedelta(days=5)) is None
+    assert signup_follow_up(dataclasses.replace(city, status="signed_up"), due) is None
+    with pytest.raises(NotOverdue):
+        ensure_place_may_be_given_on(city, due - timedelta(seconds=1))
+    ensure_place_may_be_given_on(city, due)
+
+
+async def test_a_city_that_does_not_sign_up_is_reminded_staff_told_and_its_place_given_on(client, stack, db, smtp_sink):
+    slug = await new_call(client, quota=1)
+    selected = await apply(client, slug, email(), city=f"Tukums {uuid.uuid4().hex[:4]}", country="LV", language="lv")
+    waiting = await apply(client, slug, email(), city=f"Talsi {uuid.uuid4().hex[:4]}", country="LV", language="lv")
+    for application_id, decision in ((selected, "selected"), (waiting, "waitlisted")):
+        await staff_move(client, application_id, "under_review", "shortlisted")
+        assert (await stage(client, application_id, decision)).status_code == 200
+    assert (await client.post(f"/api/v1/staff/calls/{slug}/release", headers=ADMIN)).status_code == 200
+    decision = await last_event(db, "DecisionReleased", selected)
+    due = decision.signup_expires_at
+    pool = await asyncpg.create_pool(stack.config.database_url, min_size=1, max_size=2,
+                                     server_settings={"search_path": "registration"})  # fmt: skip
+    try:
+        assert await follow_up_signups(deps_at(stack, pool, due - timedelta(days=13))) >= 1
+        [reminder] = await events(db, "CitySignUpReminder", str(decision.city_id))
+        assert reminder.signup_due_at == due and "/cities/signup/" in reminder.signup_url
+        await smtp_sink.wait_for(lambda m: decision.recipient.email in m.rcpt_tos and m.language == "lv", count=3)
+        await follow_up_signups(deps_at(stack, pool, due - timedelta(days=12)))
+        assert len(await events(db, "CitySignUpReminder", str(decision.city_id))) == 1  # once
+
+        early = await client.post(f"/api/v1/staff/cities/{decision.city_id}/place-release", headers=ADMIN)
+        assert early.status_code == 409  # not overdue yet
+        await follow_up_signups(deps_at(stack, pool, due + timedelta(minutes=1)))
+        assert await events(db, "CitySignUpOverdue", str(decision.city_id))
+        given = await give_place_to_waitlist(
+            deps_at(stack, pool, due + timedelta(minutes=2)), decision.city_id, "admin:Marta"
+        )
+        assert given is True
+        offered = await last_event(db, "PlaceOffered", waiting)
+        assert offered.replaces_city == decision.city
+    finally:
+        await pool.close()

@@ -174,7 +174,7 @@ def test_reviewers_see_others_only_after_scoring():
 
 def test_selected_application_becomes_a_pending_city_then_signs_up_once():
     application = apply()
-    city = city_from_selection(application, city_id=uuid4())
+    city = city_from_selection(application, city_id=uuid4(), signup_due_at=OPENS)
     assert (city.role, city.status, city.languages, city.timezone) == (
         "associated",
         "pending",
@@ -191,7 +191,7 @@ def test_selected_application_becomes_a_pending_city_then_signs_up_once():
 
 
 def test_contacts_keep_person_ids_and_report_removals():
-    city = city_from_selection(apply(), city_id=uuid4())
+    city = city_from_selection(apply(), city_id=uuid4(), signup_due_at=OPENS)
     old_focal = city.contact("focal_point")
     wanted = ContactsInput(
         contacts=[

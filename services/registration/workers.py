@@ -1,5 +1,6 @@
-"""Registration's background loop: every minute, announce the calls that closed and erase the personal
-data whose retention period is over (workflows/calls.py, workflows/privacy.py)."""
+"""Registration's background loop: every minute, announce the calls that closed, erase the personal
+data whose retention period is over, and follow up selected cities that have not signed up
+(workflows/calls.py, workflows/privacy.py, workflows/cities.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import timedelta
 from functools import partial
 
 from services.registration.workflows.calls import announce_closed_calls
+from services.registration.workflows.cities import follow_up_signups
 from services.registration.workflows.privacy import erase_expired
 from shared.background import in_rounds
 from shared.dependencies import Dependencies
@@ -23,9 +25,11 @@ async def periodic_round(deps: Dependencies) -> int:
     """One pass at the clock of `deps`; returns calls announced closed + applications erased."""
     closed = await announce_closed_calls(deps)
     erased = await erase_expired(deps, timedelta(days=deps.settings.rejected_retention_days))
-    if closed or erased:
-        log.info("periodic jobs", extra={"calls_closed": closed, "applications_erased": erased})
-    return closed + erased
+    followed = await follow_up_signups(deps)
+    if closed or erased or followed:
+        extra = {"calls_closed": closed, "applications_erased": erased, "signups_followed_up": followed}
+        log.info("periodic jobs", extra=extra)
+    return closed + erased + followed
 
 
 def build(deps: Dependencies) -> list[Callable[[], Awaitable[None]]]:

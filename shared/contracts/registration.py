@@ -315,6 +315,30 @@ class CitySignedUp(_CityEvent):
     application_id: UUID | None = Field(default=None, description="the application it was selected from")
 
 
+class CitySignUpReminder(_CityEvent):
+    """A selected city has not signed up and its sign-up is due soon: its focal point is reminded, with a
+    fresh sign-up link (key: city id)."""
+
+    TYPE = "CitySignUpReminder"
+    VERSION = 1
+
+    signup_url: Url
+    signup_due_at: AwareDatetime
+    reminded_at: AwareDatetime
+
+
+class CitySignUpOverdue(_CityEvent):
+    """A selected city did not sign up by the due date: staff are told; an admin may give the place to the
+    waiting list (key: city id)."""
+
+    TYPE = "CitySignUpOverdue"
+    VERSION = 1
+
+    signup_due_at: AwareDatetime
+    application_id: UUID
+    noticed_at: AwareDatetime
+
+
 class ContactChanged(_CityEvent):
     """A city's contacts were added, changed or removed; carries the full new set (key: city id)."""
 

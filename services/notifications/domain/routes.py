@@ -26,6 +26,8 @@ from shared.contracts import (
     ApplicationWithdrawn,
     CallClosed,
     CitySignedUp,
+    CitySignUpOverdue,
+    CitySignUpReminder,
     Contact,
     DecisionReleased,
     EditLinkRequested,
@@ -88,7 +90,7 @@ def city_contacts(payload: CitySignedUp, staff: Members) -> list[Addressee]:
 
 
 def focal_point(payload: Any, staff: Members) -> list[Addressee]:
-    """The focal point of the city a nomination event is about (who nominated)."""
+    """The focal point a nomination event (who nominated) or a city event names."""
     return [_person(payload.focal_point)]
 
 
@@ -173,6 +175,8 @@ ROUTES: dict[type[Payload], tuple[Route, ...]] = {
         Route("staff_city_signed_up", all_staff, essential=False, when=from_an_application),
     ),
     CallClosed: (Route("staff_call_closed", all_staff, essential=False),),
+    CitySignUpReminder: (Route("city_signup_reminder", focal_point, essential=True),),
+    CitySignUpOverdue: (Route("staff_city_signup_overdue", all_staff, essential=False),),
     SignInLinkRequested: (Route("sign_in_link", contact, essential=True),),
     NominationDeclined: (
         Route("staff_nomination_declined", all_staff, essential=False),

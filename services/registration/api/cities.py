@@ -40,6 +40,7 @@ def city_view(city: City) -> dict[str, Any]:
         "status": city.status,
         "signed_up_at": city.signed_up_at,
         "terms_version": city.terms_version,
+        "signup_due_at": city.signup_due_at,
         "contacts": [
             {
                 "person_id": str(c.person_id),
@@ -67,6 +68,18 @@ async def staff_change_contacts(city_id: UUID, body: ContactsInput, deps: Deps, 
     except NotFound as error:
         raise not_found(error) from None
     return city_view(city)
+
+
+@router.post("/staff/cities/{city_id}/place-release", tags=["staff"], responses={401: {}, 403: {}, 404: {}, 409: {}})
+async def give_place_to_waitlist(city_id: UUID, deps: Deps, who: Admin) -> dict:
+    """A selected city did not sign up by its due date: its place goes to the next city on the waiting list."""
+    try:
+        offered = await city_flow.give_place_to_waitlist(deps, city_id, f"{who.role}:{who.name}")
+    except NotFound as error:
+        raise not_found(error) from None
+    except Refused as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    return {"status": "withdrawn", "place_offered_to_next": offered}
 
 
 async def _city(deps: Dependencies, token: str) -> City:

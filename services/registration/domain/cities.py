@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
@@ -42,6 +42,11 @@ class City:
     application_id: UUID | None = None
     signed_up_at: datetime | None = None
     terms_version: str | None = None
+    signup_due_at: datetime | None = None
+    """A selected city's sign-up is due by then (its sign-up link expires then too)."""
+    signup_reminded_at: datetime | None = None
+    signup_overdue_at: datetime | None = None
+    """When staff were told that the sign-up is overdue."""
 
     def contact(self, designation: Designation) -> CityContact | None:
         return next((c for c in self.contacts if c.designation == designation), None)
@@ -90,7 +95,40 @@ class AlreadySignedUp(Exception):
     pass
 
 
-def city_from_selection(application: Application, *, city_id: UUID) -> City:
+SIGNUP_REMINDER_LEAD = timedelta(days=14)
+"""How long before its sign-up is due a selected city's focal point is reminded."""
+FollowUp = Literal["remind", "overdue"]
+
+
+def signup_follow_up(city: City, now: datetime) -> FollowUp | None:
+    """What a pending sign-up needs now: a reminder to the focal point (once, in the last
+    SIGNUP_REMINDER_LEAD before it is due), or staff told it is overdue (once); else nothing."""
+    if city.status != "pending" or city.signup_due_at is None:
+        return None
+    if now >= city.signup_due_at:
+        return "overdue" if city.signup_overdue_at is None else None
+    if city.signup_reminded_at is None and now >= city.signup_due_at - SIGNUP_REMINDER_LEAD:
+        return "remind"
+    return None
+
+
+def followed_up(city: City, step: FollowUp, now: datetime) -> City:
+    return replace(city, signup_reminded_at=now) if step == "remind" else replace(city, signup_overdue_at=now)
+
+
+class NotOverdue(Exception):
+    """The place of a city may go to the waiting list only once its sign-up is overdue."""
+
+
+def ensure_place_may_be_given_on(city: City, now: datetime) -> None:
+    """NotOverdue unless the city is selected, not signed up, and its sign-up is past due."""
+    if city.status != "pending" or city.application_id is None or city.signup_due_at is None:
+        raise NotOverdue("this city signed up, or was never selected")
+    if now < city.signup_due_at:
+        raise NotOverdue(f"the sign-up is due on {city.signup_due_at:%Y-%m-%d %H:%M} UTC")
+
+
+def city_from_selection(application: Application, *, city_id: UUID, signup_due_at: datetime) -> City:
     """A selected application becomes an associated city awaiting its focal point's sign-up."""
     form = application.form
     languages = tuple(dict.fromkeys([form.language, "en"]))
@@ -113,6 +151,7 @@ def city_from_selection(application: Application, *, city_id: UUID) -> City:
         timezone=form.timezone,
         contacts=(focal_point,),
         application_id=application.id,
+        signup_due_at=signup_due_at,
     )
 
 

@@ -228,6 +228,18 @@ def _city(city: City) -> dict:
     )
 
 
+def signup_reminder(city: City, signup_url: str, now: datetime) -> contracts.CitySignUpReminder:
+    return contracts.CitySignUpReminder(
+        **_city(city), signup_url=signup_url, signup_due_at=city.signup_due_at, reminded_at=now
+    )
+
+
+def signup_overdue(city: City, now: datetime) -> contracts.CitySignUpOverdue:
+    return contracts.CitySignUpOverdue(
+        **_city(city), signup_due_at=city.signup_due_at, application_id=city.application_id, noticed_at=now
+    )
+
+
 def city_signed_up(city: City) -> contracts.CitySignedUp:
     return contracts.CitySignedUp(
         **_city(city),

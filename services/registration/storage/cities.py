@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import asyncpg
@@ -35,6 +36,9 @@ async def _city(conn: asyncpg.Connection, row: asyncpg.Record) -> City:
         application_id=row["application_id"],
         signed_up_at=row["signed_up_at"],
         terms_version=row["terms_version"],
+        signup_due_at=row["signup_due_at"],
+        signup_reminded_at=row["signup_reminded_at"],
+        signup_overdue_at=row["signup_overdue_at"],
     )
 
 
@@ -58,10 +62,13 @@ async def save_city(conn: asyncpg.Connection, city: City) -> None:
     """Insert or update the city and replace its contact set."""
     await conn.execute(
         "INSERT INTO cities (id, name, country, region, role, languages, timezone, status, application_id,"
-        " signed_up_at, terms_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        " signed_up_at, terms_version, signup_due_at, signup_reminded_at, signup_overdue_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, country = EXCLUDED.country, region = EXCLUDED.region,"
         " role = EXCLUDED.role, languages = EXCLUDED.languages, timezone = EXCLUDED.timezone,"
-        " status = EXCLUDED.status, signed_up_at = EXCLUDED.signed_up_at, terms_version = EXCLUDED.terms_version",
+        " status = EXCLUDED.status, signed_up_at = EXCLUDED.signed_up_at, terms_version = EXCLUDED.terms_version,"
+        " signup_due_at = EXCLUDED.signup_due_at, signup_reminded_at = EXCLUDED.signup_reminded_at,"
+        " signup_overdue_at = EXCLUDED.signup_overdue_at",
         city.id,
         city.name,
         city.country,
@@ -73,6 +80,9 @@ async def save_city(conn: asyncpg.Connection, city: City) -> None:
         city.application_id,
         city.signed_up_at,
         city.terms_version,
+        city.signup_due_at,
+        city.signup_reminded_at,
+        city.signup_overdue_at,
     )
     await conn.execute("DELETE FROM city_contacts WHERE city_id = $1", city.id)
     await conn.executemany(
@@ -104,3 +114,16 @@ async def drop_pending_city(conn: asyncpg.Connection, application_id: UUID) -> N
         application_id,
     )
     await conn.execute("DELETE FROM cities WHERE application_id = $1 AND status = 'pending'", application_id)
+
+
+async def signups_to_follow_up(conn: asyncpg.Connection, now: datetime, lead: timedelta) -> list[City]:
+    """Pending sign-ups due for a reminder or overdue and not yet told (locked; others skip them)."""
+    rows = await conn.fetch(
+        "SELECT * FROM cities WHERE status = 'pending' AND signup_due_at IS NOT NULL AND ("
+        " (signup_reminded_at IS NULL AND signup_due_at - $2::interval <= $1 AND $1 < signup_due_at)"
+        " OR (signup_overdue_at IS NULL AND signup_due_at <= $1))"
+        " ORDER BY signup_due_at LIMIT 100 FOR UPDATE SKIP LOCKED",
+        now,
+        lead,
+    )
+    return [await _city(conn, row) for row in rows]

@@ -26,7 +26,7 @@ from services.registration.web.contacts_form import Choices, ContactsForm, probl
 from services.registration.workflows import cities as city_flow
 from services.registration.workflows import sign_in as sign_in_flow
 from shared.dependencies import Dependencies
-from shared.refusals import NotFound
+from shared.refusals import NotFound, Refused
 from shared.runtime import dependencies_of
 from shared.security.auth import StaffMember
 from shared.web.pages.forms import csrf_ok, posted
@@ -34,6 +34,7 @@ from shared.web.pages.guard import StaffPage
 from shared.web.pages.rendering import kept_language
 
 router = APIRouter(include_in_schema=False)
+SESSION_EXPIRED = N_("Session expired: please try again.")
 Deps = Annotated[Dependencies, Depends(dependencies_of)]
 Reviewer = Annotated[StaffMember, Depends(StaffPage("reviewer"))]
 Admin = Annotated[StaffMember, Depends(StaffPage())]
@@ -69,6 +70,7 @@ async def _city_view(
         choices=Choices.of(t.locale, city),
         signing_in=SIGNING_IN,
         notice=request.query_params.get("notice"),
+        now=deps.now(),
     )
 
 
@@ -104,12 +106,34 @@ async def change_contacts(city_id: UUID, request: Request, deps: Deps, who: Admi
     return _back(request, city_id, t(N_("The contacts are saved.")))
 
 
+@router.post("/staff/cities/{city_id}/place-release", response_class=HTMLResponse)
+async def give_place_to_waitlist(city_id: UUID, request: Request, deps: Deps, who: Admin) -> Response:
+    """The place of a city whose sign-up is overdue goes to the waiting list (same workflow as the API)."""
+    data = await posted(request)
+    t = texts_of(request)
+    if not csrf_ok(request, data):
+        return render(request, "message.html", 403, title=t(N_("Nothing changed")), body=t(SESSION_EXPIRED))
+    try:
+        offered = await city_flow.give_place_to_waitlist(deps, city_id, f"{who.role}:{who.name}")
+    except NotFound:
+        return render(request, "message.html", 404, title=t(N_("No such city")), body=str(city_id))
+    except Refused:
+        body = t(N_("The place can be given on only once the sign-up is overdue."))
+        return render(request, "message.html", 409, title=t(N_("Nothing changed")), body=body)
+    body = (
+        N_("The place was offered to the next city on the waiting list.")
+        if offered
+        else N_("The application was withdrawn; nobody is on the waiting list.")
+    )
+    return render(request, "message.html", title=t(N_("The place is free again")), body=t(body))
+
+
 @router.post("/staff/cities/{city_id}/sign-in-link", response_class=HTMLResponse)
 async def send_sign_in_link(city_id: UUID, request: Request, deps: Deps, who: Admin) -> Response:
     data = await posted(request)
     t = texts_of(request)
     if not csrf_ok(request, data):
-        body = t("Session expired: please try again.")
+        body = t(SESSION_EXPIRED)
         return render(request, "message.html", 403, title=t(N_("Nothing sent")), body=body)
     try:
         contact = await sign_in_flow.send_city_link(deps, city_id, data.get("designation", ""), who)

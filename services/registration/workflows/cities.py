@@ -10,12 +10,17 @@ import asyncpg
 from services.registration.domain import messages
 from services.registration.domain.applications import NotEditable
 from services.registration.domain.cities import (
+    SIGNUP_REMINDER_LEAD,
     AlreadySignedUp,
     City,
     ContactsInput,
+    NotOverdue,
     confirm_signup,
+    ensure_place_may_be_given_on,
+    followed_up,
     no_longer_signing_in,
     replace_contacts,
+    signup_follow_up,
 )
 from services.registration.domain.links import Links
 from services.registration.storage import audit, cities, staff
@@ -82,6 +87,47 @@ async def decline_place(deps: Dependencies, city: City) -> bool:
         raise Refused("not_declinable", f"The place cannot be declined: {error}") from None
     except Refused as error:
         raise Refused("not_declinable", f"The place cannot be declined: {error}") from None
+    return promoted is not None
+
+
+async def follow_up_signups(deps: Dependencies) -> int:
+    """Selected cities that have not signed up: a reminder to the focal point before the sign-up is due
+    (CitySignUpReminder, with a fresh link valid until then), staff told once it is overdue
+    (CitySignUpOverdue). Each step once per city; returns how many were taken."""
+    now = deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        due = await cities.signups_to_follow_up(conn, now, SIGNUP_REMINDER_LEAD)
+        for city in due:
+            step = signup_follow_up(city, now)
+            if step is None:
+                continue
+            if step == "remind":
+                url = Links.of(deps.settings).signup(city.id, city.signup_due_at)
+                payload = messages.signup_reminder(city, url, now)
+            else:
+                payload = messages.signup_overdue(city, now)
+            await cities.save_city(conn, followed_up(city, step, now))
+            await deps.publisher.publish(conn, payload, key=city.id, at=now)
+            await audit.record(
+                conn, at=now, actor="system", action=f"city.signup_{step}", subject=str(city.id),
+                details={"due": city.signup_due_at.isoformat()}, correlation_id=correlation_id.get(),
+            )  # fmt: skip
+    return len(due)
+
+
+async def give_place_to_waitlist(deps: Dependencies, city_id: UUID, actor: str) -> bool:
+    """An admin gives the place of a selected city whose sign-up is overdue to the waiting list: its
+    application is withdrawn and the next waitlisted city is offered the place (True when one was).
+    Refused ("not_overdue") before the due date or for a city that signed up."""
+    found = await city(deps, city_id)
+    try:
+        ensure_place_may_be_given_on(found, deps.now())
+    except NotOverdue as error:
+        raise Refused("not_overdue", f"The place cannot be given on: {error}.") from None
+    try:
+        promoted = await applicant.withdraw(deps, found.application_id, actor=actor)
+    except NotEditable as error:
+        raise Refused("not_overdue", f"The place cannot be given on: {error}.") from None
     return promoted is not None
 
 

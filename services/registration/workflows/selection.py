@@ -270,8 +270,8 @@ async def release(deps: Dependencies, slug: str, who: StaffMember) -> list[tuple
             await applications.save_application(conn, decided)
             signup = {}
             if outcome.decision == Status.SELECTED:
-                city = await _associated_city(conn, deps, decided)
                 expires = now + SIGNUP_VALIDITY
+                city = await _associated_city(conn, deps, decided, expires)
                 signup = dict(city_id=city.id, signup_url=Links.of(deps.settings).signup(city.id, expires))
                 signup["signup_expires_at"] = expires
             await deps.publisher.publish(conn, messages.decision(decided, call, now, **signup), key=decided.id, at=now)
@@ -282,12 +282,14 @@ async def release(deps: Dependencies, slug: str, who: StaffMember) -> list[tuple
     return released_now
 
 
-async def _associated_city(conn: asyncpg.Connection, deps: Dependencies, application: Application) -> City:
-    """The city awaiting its sign-up, created once per selected application."""
+async def _associated_city(
+    conn: asyncpg.Connection, deps: Dependencies, application: Application, signup_due_at: datetime
+) -> City:
+    """The city awaiting its sign-up (due by `signup_due_at`), created once per selected application."""
     existing = await cities.find_city(conn, application.form.city, application.form.country)
     if existing is not None:
         return existing
-    city = city_from_selection(application, city_id=deps.new_id())
+    city = city_from_selection(application, city_id=deps.new_id(), signup_due_at=signup_due_at)
     await cities.save_city(conn, city)
     return city
 
@@ -305,8 +307,8 @@ async def offer_place(
     application = await applications.get_application(conn, application_id, lock=True)
     selected = replace(application, status=entry.status, waitlist_position=None, updated_at=now, released_at=now)
     await applications.save_application(conn, selected)
-    city = await _associated_city(conn, deps, selected)
     expires = now + SIGNUP_VALIDITY
+    city = await _associated_city(conn, deps, selected, expires)
     url = Links.of(deps.settings).signup(city.id, expires)
     payload = messages.place_offered(selected, call, now, replaces, city.id, url, expires)
     await deps.publisher.publish(conn, payload, key=application_id, at=now)
