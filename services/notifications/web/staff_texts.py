@@ -44,10 +44,17 @@ TEMPLATES = {
     "decision_released": N_("Decision on an application"),
     "edit_link_requested": N_("Link to change an application"),
     "more_information_requested": N_("More information requested"),
+    "city_signup_reminder": N_("Reminder to confirm a city's sign-up"),
     "nomination_declined": N_("Nomination declined"),
+    "nomination_promoted_city": N_("Place confirmed from the waiting list (focal point)"),
+    "nomination_waitlisted": N_("On the waiting list (participant)"),
+    "nomination_waitlisted_city": N_("On the waiting list (focal point)"),
     "place_offered": N_("Place offered from the waitlist"),
     "sign_in_link": N_("Sign-in link"),
     "staff_application_withdrawn": N_("Staff notice: application withdrawn"),
+    "staff_call_closed": N_("Staff notice: call closed"),
+    "staff_city_signed_up": N_("Staff notice: city signed up"),
+    "staff_city_signup_overdue": N_("Staff notice: sign-up overdue"),
     "staff_delivery_failed": N_("Staff notice: an email was not delivered"),
     "staff_digest": N_("Staff daily digest"),
     "staff_more_information_received": N_("Staff notice: more information received"),
@@ -55,6 +62,7 @@ TEMPLATES = {
     "staff_nomination_cancelled": N_("Staff notice: nomination cancelled"),
     "staff_nomination_declined": N_("Staff notice: nomination declined"),
     "staff_nomination_waitlisted": N_("Staff notice: nomination waitlisted"),
+    "waitlist_activity_cancelled": N_("Activity cancelled (waiting list)"),
 }
 """Each email template by what it is (a kind of email, as recipients unsubscribe from it)."""
 
