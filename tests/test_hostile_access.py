@@ -157,6 +157,7 @@ PUBLIC_OPERATIONS: dict[str, set[tuple[str, str]]] = {
         ("GET", "/api/v1/applications/{token}"),
         ("PUT", "/api/v1/applications/{token}"),
         ("POST", "/api/v1/applications/{token}/withdrawal"),
+        ("POST", "/api/v1/applications/{token}/answer"),
         ("GET", "/api/v1/cities/signup/{token}"),
         ("POST", "/api/v1/cities/signup/{token}"),
         ("PUT", "/api/v1/cities/signup/{token}/contacts"),
