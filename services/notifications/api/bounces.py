@@ -41,6 +41,7 @@ async def report_bounce(request: Request, deps: Deps) -> dict:
     try:
         report = BounceReport.model_validate_json(body)
     except ValidationError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, error.errors(include_url=False)) from None
+        problems = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, problems) from None
     delivery_id = await receive(deps, report.bounce(), "webhook")
     return {"status": "recorded", "delivery_id": delivery_id}

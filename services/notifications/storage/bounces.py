@@ -62,7 +62,7 @@ async def bounced(conn: asyncpg.Connection | asyncpg.Pool, recipients: list[str]
 async def bounces_of(conn: asyncpg.Connection | asyncpg.Pool, recipient: str) -> list[asyncpg.Record]:
     """Every bounce of an address, newest first (the explainer and the delivery page show them)."""
     return await conn.fetch(
-        "SELECT delivery_id, kind, status, diagnostic, source, received_at FROM bounces WHERE recipient = $1"
+        "SELECT delivery_id, kind, status, diagnostic, received_at FROM bounces WHERE recipient = $1"
         " ORDER BY received_at DESC, id DESC LIMIT 50",
         recipient.lower(),
     )
