@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     """Emails per second each notifications process sends at most (relay limits); 0 = unlimited."""
     notifications_smtp_connections: int = Field(default=4, ge=1, le=32)
     """SMTP connections each notifications process sends over at once (one recipient always uses the same)."""
+    bounce_address: EmailStr | None = None
+    """The address bounce reports go back to, e.g. bounces@pactesur.efus.eu: each email's envelope sender
+    is then its own bounces+<delivery id>@… (VERP). Empty: the envelope sender is MAIL_FROM's address."""
+    bounce_smtp_port: int = Field(default=0, ge=0, le=65535)
+    """Notifications listens there (SMTP, on BIND_HOST) for bounce reports to the bounce address; 0: not."""
+    bounce_webhook_secret: SecretStr | None = None
+    """Shared secret of the bounce webhook (POST /api/v1/bounces, HMAC-SHA256 signed); empty: no webhook."""
     notifications_max_attempts: int = Field(default=8, ge=1)
     """Attempts before a transiently failing email is marked failed and dead-lettered."""
     notifications_retry_base_seconds: float = Field(default=5.0, gt=0)

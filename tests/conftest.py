@@ -37,6 +37,8 @@ from shared.security.auth import token_hash
 pytest_plugins = ["tests.hostile"]  # the hostile-input tests' shared fixtures
 
 STAFF = ("staff-one@efus.example.eu", "staff-two@efus.example.eu")
+BOUNCE_ADDRESS = "bounces@pactesur.example.eu"
+BOUNCE_WEBHOOK_SECRET = "bounce-webhook-" + uuid.uuid4().hex
 ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
 REVIEWER_TOKEN = "reviewer-" + uuid.uuid4().hex
 STAFF_TOKENS = f"Marta:admin:{token_hash(ADMIN_TOKEN)},Ilyana:reviewer:{token_hash(REVIEWER_TOKEN)}"
@@ -155,7 +157,13 @@ def stack(infrastructure, smtp_sink, tmp_path_factory) -> Iterator[ServiceStack]
         smtp_sink,
         tmp_path_factory.mktemp("logs"),
         # Every test shares this stack from one address: a per-client limit this high never trips them.
-        extra_env={"PUBLIC_RATE_LIMIT": "1000"},
+        # Every email's return path is its own (VERP), and notifications listens for bounce reports.
+        extra_env={
+            "PUBLIC_RATE_LIMIT": "1000",
+            "BOUNCE_ADDRESS": BOUNCE_ADDRESS,
+            "BOUNCE_SMTP_PORT": str(free_port()),
+            "BOUNCE_WEBHOOK_SECRET": BOUNCE_WEBHOOK_SECRET,
+        },
     )
     yield running
     running.stop()

@@ -176,6 +176,7 @@ PUBLIC_OPERATIONS: dict[str, set[tuple[str, str]]] = {
     "notifications": {
         ("GET", "/unsubscribe"),
         ("POST", "/unsubscribe"),
+        ("POST", "/api/v1/bounces"),  # signed with the bounce webhook's secret
     },
 }
 """Operations anyone may call (signed links carry their own proof); every other one needs a staff token."""

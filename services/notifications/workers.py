@@ -1,5 +1,6 @@
 """Notifications' background loops (thin: each round is a workflow): the delivery loop sends what is
-due and otherwise waits on its wakeup; the digest loop composes the staff digests once a minute."""
+due and otherwise waits on its wakeup; the digest loop composes the staff digests once a minute; with a
+bounce address and port, the bounce inbox receives the reports of mail that bounced (mail/inbound.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from functools import partial
 
+from services.notifications.mail.inbound import serve_bounce_inbox
 from services.notifications.workflows.digest import compose_due
 from services.notifications.workflows.sending import BATCH, Sending, deliver_due
 from shared.background import in_rounds
@@ -45,4 +47,11 @@ def build(deps: Dependencies, sending: Sending, wakeup: NotifyWakeup) -> list[Ca
             expected=DATABASE_ERRORS,
         )
 
-    return [deliver_emails, compose_digests]
+    loops = [deliver_emails, compose_digests]
+    if deps.settings.bounce_address and deps.settings.bounce_smtp_port:
+
+        async def bounce_inbox() -> None:
+            await serve_bounce_inbox(deps)
+
+        loops.append(bounce_inbox)
+    return loops

@@ -1,1 +1,2 @@
-"""JSON HTTP API of notifications for staff and ops (`deliveries`) and its gauge on /metrics (`metrics`)."""
+"""JSON HTTP API of notifications for staff and ops (`deliveries`), the signed bounce webhook (`bounces`),
+and its gauge on /metrics (`metrics`)."""

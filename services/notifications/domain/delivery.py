@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
-Status = Literal["pending", "sending", "sent", "retrying", "failed", "suppressed", "held", "digested"]
+Status = Literal["pending", "sending", "sent", "retrying", "failed", "suppressed", "held", "digested", "bounced"]
 LEASE = timedelta(seconds=60)
 """How long a worker owns a row it is sending; after that another worker may send it again."""
 

@@ -77,10 +77,12 @@ def staff_of(emails: tuple[str, ...], profiles: Mapping[str, StaffProfile]) -> S
 
 @dataclass(frozen=True)
 class Preferences:
-    """What recipients chose: kinds they unsubscribed from, kinds staff want in the daily digest."""
+    """What recipients chose: kinds they unsubscribed from, kinds staff want in the daily digest; and
+    the addresses whose mail bounced permanently (domain/bounces.py)."""
 
     opted_out: frozenset[tuple[str, str]] = frozenset()  # (lower-cased address, kind)
     digest: frozenset[tuple[str, str]] = frozenset()
+    bounced: frozenset[str] = frozenset()  # lower-cased addresses
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,14 @@ class Disposition:
 
 
 def disposition(email: PlannedEmail, preferences: Preferences) -> Disposition:
-    """Essential emails always go; others respect an unsubscribe, and staff's digest choice."""
+    """Essential emails always go; others respect an unsubscribe, a permanent bounce, and staff's digest choice."""
     key = (email.recipient.email.lower(), email.template)
     if email.essential:
         return Disposition("pending", "essential: always sent")
     if key in preferences.opted_out:
         return Disposition("suppressed", "not sent: the recipient unsubscribed from this kind of email")
+    if key[0] in preferences.bounced:
+        return Disposition("suppressed", "not sent: earlier mail to this address bounced permanently")
     if email.recipient.is_staff and key in preferences.digest:
         return Disposition("held", "held for the recipient's daily digest")
     return Disposition("pending", "sent immediately")

@@ -7,6 +7,7 @@ in an English sentence with the details, for the JSON API and logs."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -24,6 +25,7 @@ STATUS_MEANING = {
     "suppressed": "not sent",
     "held": "held for the daily digest",
     "digested": "sent inside the daily digest (delivery {digest_id})",
+    "bounced": "accepted at {sent_at}, then bounced back ({last_error})",
 }
 
 
@@ -72,6 +74,17 @@ def verdict(event_id: UUID | None, processed: bool | None, mine: list[Delivery],
 
 
 @dataclass(frozen=True)
+class BounceSeen:
+    """A bounce as the explainer shows it."""
+
+    delivery_id: int | None
+    kind: str
+    status: str
+    diagnostic: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
 class Explanation:
     recipient: str
     event_id: UUID | None
@@ -84,6 +97,8 @@ class Explanation:
     routed_event_types: tuple[str, ...]
     caused_templates: tuple[str, ...]
     """The templates the event caused for others (when this address is not a recipient)."""
+    bounces: tuple[BounceSeen, ...] = ()
+    """The bounces of this address, newest first; a permanent one stops its non-essential mail."""
 
     def answer(self) -> dict[str, Any]:
         """The JSON API's answer."""
@@ -95,6 +110,7 @@ class Explanation:
             "verdict": self.verdict,
             "deliveries": [describe(d) for d in self.deliveries],
             "unsubscribed_from": list(self.unsubscribed_from),
+            "bounces": [asdict(b) for b in self.bounces],
             "routed_event_types": list(self.routed_event_types),
         }
 
@@ -107,6 +123,7 @@ def explanation(
     others: list[Delivery],
     unsubscribed_from: list[str],
     routed_event_types: list[str],
+    bounces: tuple[BounceSeen, ...] = (),
 ) -> Explanation:
     return Explanation(
         recipient=recipient,
@@ -118,4 +135,5 @@ def explanation(
         unsubscribed_from=tuple(unsubscribed_from),
         routed_event_types=tuple(routed_event_types),
         caused_templates=tuple(sorted({d.template for d in others})) if not mine else (),
+        bounces=bounces,
     )

@@ -32,11 +32,12 @@ class SmtpSender:
         self._client: aiosmtplib.SMTP | None = None
         self._lock = asyncio.Lock()
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage, envelope_from: str | None = None) -> None:
+        """`envelope_from`: the return path (MAIL FROM), if not the From header's address."""
         async with self._lock:
             try:
                 client = await self._connected()
-                await client.send_message(message)
+                await client.send_message(message, sender=envelope_from)
             except aiosmtplib.SMTPRecipientsRefused as error:
                 await self._reset_after_error()
                 codes = [r.code for r in error.recipients]

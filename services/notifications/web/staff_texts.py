@@ -34,6 +34,7 @@ STATUSES: dict[Status, str] = {
     "suppressed": N_("Not sent: the recipient unsubscribed"),
     "held": N_("Held for the daily digest"),
     "digested": N_("Sent in the daily digest"),
+    "bounced": N_("Bounced: the address does not receive mail"),
 }
 
 TEMPLATES = {

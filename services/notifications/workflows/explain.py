@@ -5,9 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from services.notifications.domain.delivery import DeliveryQuery
-from services.notifications.domain.explanation import Explanation, explanation
+from services.notifications.domain.explanation import BounceSeen, Explanation, explanation
 from services.notifications.domain.routes import ROUTES
-from services.notifications.storage import deliveries, ledger, preferences
+from services.notifications.storage import bounces, deliveries, ledger, preferences
 from services.notifications.workflows.events import CONSUMER
 from shared.dependencies import Dependencies
 
@@ -19,4 +19,5 @@ async def explain(deps: Dependencies, recipient: str, event_id: UUID | None) -> 
     others = await deliveries.list_deliveries(pool, DeliveryQuery(event_id=event_id, limit=500)) if event_id else []
     opted = sorted(kind for _, kind in await preferences.opted_out(pool, [recipient]))
     routed = sorted(payload.TYPE for payload in ROUTES)
-    return explanation(recipient, event_id, processed, mine, others, opted, routed)
+    seen = tuple(BounceSeen(**dict(row)) for row in await bounces.bounces_of(pool, recipient))
+    return explanation(recipient, event_id, processed, mine, others, opted, routed, seen)

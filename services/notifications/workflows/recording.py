@@ -14,7 +14,7 @@ from services.notifications.domain.delivery import NewDelivery
 from services.notifications.domain.emails import PlannedEmail, Preferences, Staff, disposition, message_id, staff_of
 from services.notifications.domain.unsubscribe import unsubscribe_url
 from services.notifications.mail.rendering import render
-from services.notifications.storage import deliveries, preferences
+from services.notifications.storage import bounces, deliveries, preferences
 from shared.calendar import build_ics
 from shared.settings import Settings
 
@@ -42,7 +42,11 @@ async def record(
     if not emails:
         return []
     optional = [e.recipient.email for e in emails if not e.essential]
-    chosen = Preferences(opted_out=frozenset(await preferences.opted_out(conn, optional)), digest=staff.digest)
+    chosen = Preferences(
+        opted_out=frozenset(await preferences.opted_out(conn, optional)),
+        digest=staff.digest,
+        bounced=frozenset(await bounces.bounced(conn, optional)),
+    )
     rows = []
     for email in emails:
         decided = disposition(email, chosen)

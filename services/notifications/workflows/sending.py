@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from services.notifications.domain.bounces import return_path
 from services.notifications.domain.dead_letters import DELIVERY_CONSUMER
 from services.notifications.domain.delivery import (
     LEASE,
@@ -115,8 +116,10 @@ async def _deliver(deps: Dependencies, sending: Sending, sender: SmtpSender, ema
             calendar=email.calendar,
             calendar_method=email.calendar_method,
         )
+        bounce_address = deps.settings.bounce_address
+        envelope_from = return_path(str(bounce_address), email.id) if bounce_address else None
         try:
-            await sender.send(message)
+            await sender.send(message, envelope_from)
         except DeliveryFailed as failure:
             await _record_failure(deps, sending, email, failure)
             return
