@@ -177,7 +177,7 @@ def test_staff_hear_that_a_call_closed_and_how_many_applied():
     planned = plan(event(closed), STAFF)
     assert {p.template for p in planned} == {"staff_call_closed"} and len(planned) == len(STAFF)
     english = render("staff_call_closed", "en", planned[0].context)
-    assert english.subject == "Call closed: Call for cities" and "It received 37 applications." in english.text
+    assert english.subject == "Call closed: Call for cities" and "Applications received: 37" in english.text
 
 
 def test_declined_nomination_tells_staff_and_the_focal_point():
