@@ -112,3 +112,26 @@ async def stage(client: httpx.AsyncClient, application_id: str, decision: str | 
 
 def json_of(response: httpx.Response) -> dict:
     return json.loads(response.text)
+
+
+async def selected(client: httpx.AsyncClient, db, email_address: str, *, waitlisted: int = 0, **overrides):
+    """An application to a new call of one place, selected and released (plus `waitlisted` others on its
+    waiting list): the DecisionReleased of the selected one, with its city id and sign-up link."""
+    slug = await new_call(client, quota=1)
+    application_id = await apply(client, slug, email_address, **overrides)
+    others = [await apply(client, slug, email(), country=overrides.get("country", "PL")) for _ in range(waitlisted)]
+    for one, decision in [(application_id, "selected"), *((o, "waitlisted") for o in others)]:
+        await staff_move(client, one, "under_review", "shortlisted")
+        staged = await stage(client, one, decision)
+        assert staged.status_code == 200, staged.text
+    released = await client.post(f"/api/v1/staff/calls/{slug}/release", headers=ADMIN)
+    assert released.status_code == 200, released.text
+    return await last_event(db, "DecisionReleased", application_id)
+
+
+async def signed_up(client: httpx.AsyncClient, db, email_address: str, **overrides):
+    """A city selected from an application and signed up through its emailed link (CitySignedUp)."""
+    decision = await selected(client, db, email_address, **overrides)
+    joined = await client.post(f"/api/v1/cities/signup/{token_of(decision.signup_url)}", json={"accept_terms": True})
+    assert joined.status_code == 200, joined.text
+    return decision

@@ -26,7 +26,7 @@ import pytest
 from babel.dates import format_date
 from playwright.async_api import Page, async_playwright
 
-from tests.registration_helpers import apply, email, last_event, new_call, staff_move, stage, token_of
+from tests.registration_helpers import email, last_event, signed_up
 from tests.test_registration_browser import ARGS, chromium  # noqa: F401 (a fixture)
 from tests.test_registration_sign_in import LINK
 from tests.test_scheduling_flow import ADMIN, activity_body, member_known
@@ -54,19 +54,11 @@ async def browser(chromium):  # noqa: F811 (the fixture imported above)
 @pytest.fixture
 async def polish_city(stack, client, db) -> dict:
     """A city selected from an application in Polish, signed up, and known to scheduling."""
-    slug = await new_call(client, quota=1)
     focal_point = email()
     name = f"Gdańsk {uuid.uuid4().hex[:6]}"
-    application = await apply(
-        client, slug, focal_point, city=name, country="PL", language="pl", contact_name="Agnieszka Nowak"
+    decision = await signed_up(
+        client, db, focal_point, city=name, country="PL", language="pl", contact_name="Agnieszka Nowak"
     )
-    await staff_move(client, application, "under_review", "shortlisted")
-    assert (await stage(client, application, "selected")).status_code == 200
-    released = await client.post(f"/api/v1/staff/calls/{slug}/release", headers=ADMIN)
-    assert released.status_code == 200, released.text
-    decision = await last_event(db, "DecisionReleased", application)
-    joined = await client.post(f"/api/v1/cities/signup/{token_of(decision.signup_url)}", json={"accept_terms": True})
-    assert joined.status_code == 200, joined.text
     async with httpx.AsyncClient(base_url=stack["scheduling"].url, timeout=20) as scheduling:
         await member_known(scheduling, decision.city_id)
     return {"id": str(decision.city_id), "name": name, "focal_point": focal_point}
@@ -211,8 +203,9 @@ async def test_a_focal_point_nominates_two_and_the_declined_place_goes_to_the_wa
     assert "Abgesagt" in await main_text(participant)
     await shot(participant, "12-declined")
 
-    # The waitlisted person is promoted: told by email, and confirmed in the portal.
-    [promoted] = await smtp_sink.wait_for(lambda m: jonas in m.rcpt_tos, timeout=60)
+    # The waitlisted person was told of the waiting list, then is promoted: told by email, confirmed in the portal.
+    waiting, promoted = await smtp_sink.wait_for(lambda m: jonas in m.rcpt_tos, count=2, timeout=60)
+    assert waiting.language == "de" and "Warteliste" in waiting.subject
     assert promoted.language == "de" and promoted.subject.startswith(f"Einladung: {TITLES['de']}")
     await focal.get_by_role("link", name=TITLES["pl"]).click()
     assert CONFIRMED_PL in await row(focal, "Jonas Weber").inner_text()

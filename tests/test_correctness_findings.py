@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -40,6 +39,8 @@ from tests.registration_helpers import (
     form,
     last_event,
     new_call,
+    selected,
+    signed_up,
     staff_move,
     stage,
     token_of,
@@ -239,15 +240,7 @@ async def test_7_city_names_are_one_city_whatever_their_diacritics_and_case(clie
 
 
 async def test_9_a_city_signed_up_in_registration_reaches_scheduling(client, stack, db):
-    slug = await new_call(client, quota=1)
-    application_id = await apply(client, slug, email(), city="Valmiera", country="LV", language="lv")
-    await staff_move(client, application_id, "under_review", "shortlisted")
-    assert (await stage(client, application_id, "selected")).status_code == 200
-    assert (await client.post(f"/api/v1/staff/calls/{slug}/release", headers=ADMIN)).status_code == 200
-    decision = await last_event(db, "DecisionReleased", application_id)
-    token = urlsplit(decision.signup_url).path.rsplit("/", 1)[-1]
-    signed_up = await client.post(f"/api/v1/cities/signup/{token}", json={"accept_terms": True})
-    assert signed_up.status_code == 200, signed_up.text
+    decision = await signed_up(client, db, email(), city="Valmiera", country="LV", language="lv")
 
     async with httpx.AsyncClient(base_url=stack["scheduling"].url, timeout=20) as scheduling:
         await member_known(scheduling, decision.city_id)
@@ -382,14 +375,13 @@ def test_a_pending_sign_up_is_reminded_once_then_overdue_once():
 
 
 async def test_a_city_that_does_not_sign_up_is_reminded_staff_told_and_its_place_given_on(client, stack, db, smtp_sink):
-    slug = await new_call(client, quota=1)
-    selected = await apply(client, slug, email(), city=f"Tukums {uuid.uuid4().hex[:4]}", country="LV", language="lv")
-    waiting = await apply(client, slug, email(), city=f"Talsi {uuid.uuid4().hex[:4]}", country="LV", language="lv")
-    for application_id, decision in ((selected, "selected"), (waiting, "waitlisted")):
-        await staff_move(client, application_id, "under_review", "shortlisted")
-        assert (await stage(client, application_id, decision)).status_code == 200
-    assert (await client.post(f"/api/v1/staff/calls/{slug}/release", headers=ADMIN)).status_code == 200
-    decision = await last_event(db, "DecisionReleased", selected)
+    city = f"Tukums {uuid.uuid4().hex[:4]}"
+    decision = await selected(client, db, email(), waitlisted=1, city=city, country="LV", language="lv")
+    waiting = await db.fetchval(
+        "SELECT id::text FROM applications WHERE call_slug = (SELECT call_slug FROM applications WHERE id = $1)"
+        " AND status = 'waitlisted'",
+        decision.application_id,
+    )
     due = decision.signup_expires_at
     pool = await asyncpg.create_pool(stack.config.database_url, min_size=1, max_size=2,
                                      server_settings={"search_path": "registration"})  # fmt: skip

@@ -22,7 +22,7 @@ from shared.contracts.registry import parse_event
 from shared.security import sessions, signing
 from shared.web.pages.guard import STAFF_TOKEN_COOKIE
 from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN
-from tests.registration_helpers import apply, email, last_event, new_call, staff_move, stage
+from tests.registration_helpers import email, last_event, selected
 from tests.test_registration_sign_in import ask_for_link, confirm
 from tests.test_registration_staff_pages import csrf_of
 
@@ -113,19 +113,11 @@ def test_a_v1_sign_in_link_event_is_read_as_v2():
 @pytest.fixture
 async def selected_city(client, db) -> dict:
     """An associated city, selected from an application in Italian and not signed up yet."""
-    slug = await new_call(client, quota=1)
     focal_point = email()
     city_name = f"Bari {uuid.uuid4().hex[:6]}"
-    application = await apply(
-        client, slug, focal_point, city=city_name, country="IT", language="it", contact_name="Giulia Rossi"
+    decision = await selected(
+        client, db, focal_point, city=city_name, country="IT", language="it", contact_name="Giulia Rossi"
     )
-    await staff_move(client, application, "under_review", "shortlisted")
-    assert (await stage(client, application, "selected")).status_code == 200
-    released = await client.post(
-        f"/api/v1/staff/calls/{slug}/release", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    )
-    assert released.status_code == 200, released.text
-    decision = await last_event(db, "DecisionReleased", application)
     return {"id": str(decision.city_id), "name": city_name, "focal_point": focal_point}
 
 

@@ -15,8 +15,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_TOKEN
-from tests.registration_helpers import apply, email, events, last_event, new_call, staff_move, stage
+from tests.registration_helpers import email, events, last_event, selected
 from tests.test_registration_city_pages import contacts_form, link_in, selected_city  # noqa: F401 (a fixture)
 from tests.test_registration_sign_in import ask_for_link, confirm
 from tests.test_registration_staff_pages import csrf_of
@@ -111,19 +110,11 @@ async def test_the_focal_point_signs_up_names_a_deputy_and_the_deputy_signs_in(
 
 @pytest.fixture
 async def another_selected_city(client, db) -> dict:
-    slug = await new_call(client, quota=1)
     focal_point = email()
-    application = await apply(
-        client, slug, focal_point, city=f"Opole {uuid.uuid4().hex[:6]}", country="PL", language="pl"
+    decision = await selected(
+        client, db, focal_point, city=f"Opole {uuid.uuid4().hex[:6]}", country="PL", language="pl"
     )
-    await staff_move(client, application, "under_review", "shortlisted")
-    assert (await stage(client, application, "selected")).status_code == 200
-    released = await client.post(
-        f"/api/v1/staff/calls/{slug}/release", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    )
-    assert released.status_code == 200, released.text
-    decision = await last_event(db, "DecisionReleased", application)
-    return {"id": str(decision.city_id), "application": application, "focal_point": focal_point}
+    return {"id": str(decision.city_id), "application": str(decision.application_id), "focal_point": focal_point}
 
 
 async def test_the_focal_point_gives_the_place_back_after_confirming(stack, smtp_sink, db, another_selected_city):

@@ -21,7 +21,7 @@ from shared.contracts import person_id_for_email
 from shared.security import sessions
 from shared.web.pages.guard import STAFF_TOKEN_COOKIE
 from tests.conftest import ADMIN_TOKEN
-from tests.registration_helpers import apply, email, last_event, new_call, staff_move, stage, token_of
+from tests.registration_helpers import email, signed_up
 from tests.test_registration_city_pages import link_in
 from tests.test_registration_sign_in import ask_for_link, confirm
 from tests.test_registration_staff_pages import csrf_of
@@ -31,19 +31,11 @@ from tests.test_scheduling_flow import ADMIN, activity_body, member_known, sign_
 @pytest.fixture
 async def signed_in_focal_point(stack, smtp_sink, client, db) -> dict:
     """A signed-up Italian city whose focal point signed in by the emailed link: the session cookie."""
-    slug = await new_call(client, quota=1)
     focal_point = email()
     name = f"Bari {uuid.uuid4().hex[:6]}"
-    application = await apply(
-        client, slug, focal_point, city=name, country="IT", language="it", contact_name="Giulia Rossi"
+    decision = await signed_up(
+        client, db, focal_point, city=name, country="IT", language="it", contact_name="Giulia Rossi"
     )
-    await staff_move(client, application, "under_review", "shortlisted")
-    assert (await stage(client, application, "selected")).status_code == 200
-    released = await client.post(f"/api/v1/staff/calls/{slug}/release", headers=ADMIN)
-    assert released.status_code == 200, released.text
-    decision = await last_event(db, "DecisionReleased", application)
-    joined = await client.post(f"/api/v1/cities/signup/{token_of(decision.signup_url)}", json={"accept_terms": True})
-    assert joined.status_code == 200, joined.text
     async with httpx.AsyncClient(base_url=stack["scheduling"].url, timeout=20) as scheduling:
         await member_known(scheduling, decision.city_id)
     async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=20) as browser:

@@ -113,6 +113,19 @@ _WAITLISTED = contracts.Explanation(
 )
 _PLACE_AVAILABLE = _WAITLISTED.model_copy(update={"reason": "place_available", "waitlist_position": None})
 
+_CITY = {
+    "city_id": UUID("6f1c2a4e-2222-4e5b-9c1a-2b3c4d5e6f70"),
+    "name": "Kordelió-Évosmos",
+    "country": "GR",
+    "role": "associated",
+    "languages": ("el", "en"),
+    "timezone": "Europe/Athens",
+    "focal_point": _CONTACT,
+}
+_SIGNED_UP = contracts.CitySignedUp(
+    **_CITY, signed_up_at=SAMPLE_TIME, terms_version="2027-01", application_id=_APPLICATION_ID
+)
+
 PAYLOADS: dict[str, Payload] = {
     "application_received": _SUBMITTED,
     "staff_new_application": _SUBMITTED,
@@ -156,50 +169,16 @@ PAYLOADS: dict[str, Payload] = {
         signup_url="https://pactesur.efus.eu/sign-up?token=sample",
         signup_expires_at=SAMPLE_TIME + timedelta(days=14),
     ),
-    "city_signed_up": contracts.CitySignedUp(
-        city_id=UUID("6f1c2a4e-2222-4e5b-9c1a-2b3c4d5e6f70"),
-        name="Kordelió-Évosmos",
-        country="GR",
-        role="associated",
-        languages=("el", "en"),
-        timezone="Europe/Athens",
-        focal_point=_CONTACT,
-        signed_up_at=SAMPLE_TIME,
-        terms_version="2027-01",
-        application_id=_APPLICATION_ID,
-    ),
-    "staff_city_signed_up": contracts.CitySignedUp(
-        city_id=UUID("6f1c2a4e-2222-4e5b-9c1a-2b3c4d5e6f70"),
-        name="Kordelió-Évosmos",
-        country="GR",
-        role="associated",
-        languages=("el", "en"),
-        timezone="Europe/Athens",
-        focal_point=_CONTACT,
-        signed_up_at=SAMPLE_TIME,
-        terms_version="2027-01",
-        application_id=_APPLICATION_ID,
-    ),
+    "city_signed_up": _SIGNED_UP,
+    "staff_city_signed_up": _SIGNED_UP,
     "city_signup_reminder": contracts.CitySignUpReminder(
-        city_id=UUID("6f1c2a4e-2222-4e5b-9c1a-2b3c4d5e6f70"),
-        name="Kordelió-Évosmos",
-        country="GR",
-        role="associated",
-        languages=("el", "en"),
-        timezone="Europe/Athens",
-        focal_point=_CONTACT,
+        **_CITY,
         signup_url="https://pactesur.efus.eu/cities/signup/sample-token",
         signup_due_at=SAMPLE_TIME + timedelta(days=14),
         reminded_at=SAMPLE_TIME,
     ),
     "staff_city_signup_overdue": contracts.CitySignUpOverdue(
-        city_id=UUID("6f1c2a4e-2222-4e5b-9c1a-2b3c4d5e6f70"),
-        name="Kordelió-Évosmos",
-        country="GR",
-        role="associated",
-        languages=("el", "en"),
-        timezone="Europe/Athens",
-        focal_point=_CONTACT,
+        **_CITY,
         signup_due_at=SAMPLE_TIME,
         application_id=_APPLICATION_ID,
         noticed_at=SAMPLE_TIME,
