@@ -109,7 +109,8 @@ async def test_the_invitation_leads_to_the_participant_page_its_feed_and_declini
         again = await client.post(decline_link, data={"csrf_token": client.cookies[csrf.COOKIE]})
         assert again.status_code == 409
 
-    [promoted] = await smtp_sink.wait_for(lambda m: second["email"] in m.rcpt_tos, timeout=60)
+    waiting, promoted = await smtp_sink.wait_for(lambda m: second["email"] in m.rcpt_tos, count=2, timeout=60)
+    assert waiting.subject.startswith("Gaidīšanas sarakstā:")  # told of the waiting list first
     assert promoted.subject.startswith("Uzaicinājums:") and PARTICIPANT_LINK.search(promoted.text_body)
     async with httpx.AsyncClient(base_url=stack["scheduling"].url, timeout=20) as client:
         now_confirmed = await client.get(path_of(PARTICIPANT_LINK.search(promoted.text_body).group(1)))
