@@ -12,7 +12,6 @@ the contact's language (24 EU languages; ?lang= switches), dates in the contact'
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -29,7 +28,7 @@ from shared.dependencies import Dependencies
 from shared.refusals import NotFound, Refused
 from shared.runtime import dependencies_of
 from shared.security.sessions import SignedInContact
-from shared.web.pages.contact_guard import ContactPage
+from shared.web.pages.contact_guard import ContactPage, seen_in_zone
 from shared.web.pages.forms import csrf_ok, posted, posted_lists
 from shared.web.pages.rendering import kept_language
 
@@ -40,20 +39,22 @@ FocalPoint = Annotated[SignedInContact, Depends(ContactPage("focal_point"))]
 SESSION_EXPIRED = N_("Session expired: please try again.")
 
 
-def _viewing(request: Request, contact: SignedInContact, city: City | None) -> PortalTexts:
-    """The page's texts; a contact without a timezone of their own sees the city's."""
-    if city is not None:
-        request.state.contact = replace(contact, timezone=contact.timezone or city.timezone)
+PLACE = {"current": "city", "navigation_name": N_("City portal")}
+"""Where the city portal's own page sits in the navigation."""
+
+
+def _viewing(request: Request, contact: SignedInContact, city: City) -> PortalTexts:
+    """The page's texts, dates in the contact's timezone or the city's."""
+    seen_in_zone(request, contact, city.timezone)
     return PAGES.texts(PAGES.viewer(request))  # type: ignore[return-value]
 
 
 def render(request: Request, template: str, code: int = 200, **context: Any) -> HTMLResponse:
-    return PAGES.render(request, template, code, current="city", navigation_name=N_("City portal"), **context)
+    return PAGES.render(request, template, code, **PLACE, **context)
 
 
 def message(request: Request, code: int, title: str, body: str) -> HTMLResponse:
-    t = PAGES.texts(PAGES.viewer(request))
-    return render(request, "message.html", code, title=t(title), body=t(body))
+    return PAGES.message(request, code, title, body, **PLACE)
 
 
 def no_city(request: Request) -> HTMLResponse:

@@ -81,8 +81,7 @@ def _render(request: Request, template: str, code: int = 200, **context: Any) ->
 
 
 def _message(request: Request, code: int, title: str, body: str) -> HTMLResponse:
-    t = PAGES.texts(PAGES.viewer(request))
-    return _render(request, "message.html", code, title=t(title), body=t(body))
+    return PAGES.message(request, code, title, body)
 
 
 def _bad_link(request: Request, bad: BadLink) -> HTMLResponse:

@@ -14,7 +14,7 @@ dates in the contact's timezone, else the city's.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -34,7 +34,7 @@ from shared.dependencies import Dependencies
 from shared.refusals import NotFound
 from shared.runtime import dependencies_of
 from shared.security.sessions import SignedInContact
-from shared.web.pages.contact_guard import ContactPage
+from shared.web.pages.contact_guard import ContactPage, seen_in_zone
 from shared.web.pages.forms import csrf_ok, posted
 from shared.web.pages.rendering import kept_language
 from shared.web.pages.texts import N_
@@ -68,19 +68,22 @@ def actor(contact: SignedInContact) -> Actor:
     return Actor(f"{contact.name} ({contact.kind.replace('_', ' ')})", contact.city_id, contact.person_id)
 
 
+PLACE = {"current": "city-programme", "navigation_name": N_("City portal")}
+"""Where the programme pages sit in the portal's navigation."""
+
+
 def _viewing(request: Request, contact: SignedInContact, city: SignedUpCity) -> PortalTexts:
-    """The page's texts; a contact without a timezone of their own sees the city's."""
-    request.state.contact = replace(contact, timezone=contact.timezone or city.timezone)
+    """The page's texts, dates in the contact's timezone or the city's."""
+    seen_in_zone(request, contact, city.timezone)
     return PAGES.texts(PAGES.viewer(request))  # type: ignore[return-value]
 
 
 def render(request: Request, template: str, code: int = 200, **context: Any) -> HTMLResponse:
-    return PAGES.render(request, template, code, current="city-programme", navigation_name=N_("City portal"), **context)
+    return PAGES.render(request, template, code, **PLACE, **context)
 
 
 def message(request: Request, code: int, title: str, body: str) -> HTMLResponse:
-    t = PAGES.texts(PAGES.viewer(request))
-    return render(request, "message.html", code, title=t(title), body=t(body))
+    return PAGES.message(request, code, title, body, **PLACE)
 
 
 def not_found(request: Request) -> HTMLResponse:

@@ -9,6 +9,8 @@ check against the contact's `city_id`; the workflows check it again (scheduling:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import Request
 
 from shared.security.sessions import SignedInContact
@@ -34,3 +36,8 @@ class ContactPage:
         if contact is None or contact.kind not in self.kinds:
             raise SignInNeeded()
         return contact
+
+
+def seen_in_zone(request: Request, contact: SignedInContact, zone: str) -> None:
+    """The contact's pages show dates in their own timezone, else in `zone` (their city's)."""
+    request.state.contact = replace(contact, timezone=contact.timezone or zone)

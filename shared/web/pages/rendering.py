@@ -106,6 +106,12 @@ class Pages:
         response.headers["Content-Language"] = viewer.language
         return response
 
+    def message(self, request: Request, code: int, title: str, body: str, **options: Any) -> HTMLResponse:
+        """The layout's message page: `title` and `body` (untranslated messages) in the viewer's language;
+        `options` as for `render` (current place, navigation name)."""
+        t = self.texts(self.viewer(request))
+        return self.render(request, "message.html", code, title=t(title), body=t(body), **options)
+
     def language_links(self, request: Request) -> list[tuple[str, str, str]]:
         """(code, name, url) of this page in each of the pages' languages (other query kept)."""
         kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
