@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.notifications.domain.emails import FAILURE_NOTICE, PlannedEmail, Recipient
+from services.notifications.domain.stand_ins import STAND_IN_NOTICE
 from shared.calendar import invitation_invite
 from shared.contracts import (
     ActivityCancelled,
@@ -186,7 +187,7 @@ ROUTES: dict[type[Payload], tuple[Route, ...]] = {
 
 
 STAFF_KINDS: tuple[str, ...] = tuple(
-    sorted({r.template for routes in ROUTES.values() for r in routes if r.recipients is all_staff} | {FAILURE_NOTICE})
+    sorted({r.template for routes in ROUTES.values() for r in routes if r.recipients is all_staff} | {FAILURE_NOTICE, STAND_IN_NOTICE})
 )
 """Workflow notices a staff member may take as a daily digest instead of one email each."""
 

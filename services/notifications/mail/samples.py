@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from services.notifications.domain.emails import Recipient, failure_notices
+from services.notifications.domain.stand_ins import BouncedCityEmail, stand_in_notices
 from services.notifications.domain.routes import plan
 from shared import contracts
 from shared.contracts.events import Payload, new_event
@@ -259,8 +260,21 @@ _, [_FAILURE_NOTICE] = failure_notices(
     SAMPLE_STAFF,
 )
 
+_, [_STAND_IN_NOTICE] = stand_in_notices(
+    BouncedCityEmail(
+        2,
+        "focal.point@kordelio-evosmos.example.eu",
+        "Kordelió-Évosmos",
+        "Welcome to PACTESUR 2, Kordelió-Évosmos",
+        Recipient("deputy@kordelio-evosmos.example.eu", "Eleni Papadopoulou", "el", "Europe/Athens"),
+    ),
+    True,
+    SAMPLE_STAFF,
+)
+
 SAMPLES: dict[str, dict[str, Any]] = {template: _planned_context(template, p) for template, p in PAYLOADS.items()} | {
     "staff_delivery_failed": dict(_FAILURE_NOTICE.context),
+    "staff_focal_point_bounced": dict(_STAND_IN_NOTICE.context),
     "staff_digest": {
         "items": [
             {"subject": "New application: Riga (LV)", "text": "Riga (LV) has applied."},

@@ -124,7 +124,7 @@ async def list_deliveries(pool: asyncpg.Pool, query: DeliveryQuery) -> list[Deli
     return [_delivery(row) for row in rows]
 
 
-async def get_delivery(pool: asyncpg.Pool, delivery_id: int) -> StoredEmail | None:
+async def get_delivery(pool: asyncpg.Pool | asyncpg.Connection, delivery_id: int) -> StoredEmail | None:
     row = await pool.fetchrow("SELECT * FROM deliveries WHERE id = $1", delivery_id)
     return None if row is None else _stored(row)
 

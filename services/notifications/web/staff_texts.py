@@ -57,6 +57,7 @@ TEMPLATES = {
     "staff_city_signed_up": N_("Staff notice: city signed up"),
     "staff_city_signup_overdue": N_("Staff notice: sign-up overdue"),
     "staff_delivery_failed": N_("Staff notice: an email was not delivered"),
+    "staff_focal_point_bounced": N_("Staff notice: a focal point's email bounced"),
     "staff_digest": N_("Staff daily digest"),
     "staff_more_information_received": N_("Staff notice: more information received"),
     "staff_new_application": N_("Staff notice: new application"),

@@ -1,5 +1,6 @@
 """The consumer's use cases, each inside the transaction the idempotent consumer opened (`conn`):
-an event's emails written to the delivery log; a person's address and bodies erased from it."""
+an event's emails written to the delivery log; each city's focal point and deputy kept (a bounced
+focal point's email goes to the deputy, workflows.bounces); a person's address and bodies erased."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import asyncpg
 from services.notifications.domain.dead_letters import EVENT_CONSUMER
 from services.notifications.domain.emails import NO_STAFF
 from services.notifications.domain.routes import mails_staff, plan
-from services.notifications.storage import erasure
+from services.notifications.storage import erasure, focal_points
 from services.notifications.workflows.recording import Origin, read_staff, record
-from shared.contracts import PersonErased
+from shared.contracts import CitySignedUp, ContactChanged, PersonErased
 from shared.contracts.events import Event
 from shared.dependencies import Dependencies
 
@@ -31,6 +32,17 @@ async def record_emails(deps: Dependencies, conn: asyncpg.Connection, event: Eve
     await record(conn, deps.settings, origin, emails, staff)
 
 
+async def keep_city_contacts(conn: asyncpg.Connection, event: Event[CitySignedUp | ContactChanged]) -> None:
+    city = event.payload
+    await focal_points.remember(conn, city.city_id, city.name, city.focal_point, city.deputy)
+
+
+async def city_signed_up(deps: Dependencies, conn: asyncpg.Connection, event: Event[CitySignedUp]) -> None:
+    await keep_city_contacts(conn, event)
+    await record_emails(deps, conn, event)
+
+
 async def erase_person(conn: asyncpg.Connection, event: Event[PersonErased]) -> None:
+    await focal_points.forget(conn, str(event.payload.email))
     erased = await erasure.erase_person(conn, str(event.payload.email))
     log.info("person erased from the delivery log", extra={"rows": erased})
