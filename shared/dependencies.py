@@ -18,6 +18,7 @@ from uuid import UUID
 import asyncpg
 
 from shared.messaging.publishing import Publisher
+from shared.privacy.keyring import Keyring
 from shared.settings import Settings
 
 
@@ -36,6 +37,11 @@ class Dependencies:
     def now(self) -> datetime:
         return self.clock()
 
+    @property
+    def keyring(self) -> Keyring:
+        """The keys of people's data: what opens a sealed event read back from storage."""
+        return self.publisher.keyring
+
     @classmethod
     def of(
         cls,
@@ -47,4 +53,5 @@ class Dependencies:
     ) -> Dependencies:
         """The one way they are made, for `producer` (the service publishing): by the runtime for a
         serving process and a command alike, and by tests that stop the clock."""
-        return cls(pool=pool, settings=settings, clock=clock, new_id=new_id, publisher=Publisher(producer, new_id))
+        publisher = Publisher(producer, new_id, Keyring.of_secret(settings.personal_data_master_key))
+        return cls(pool=pool, settings=settings, clock=clock, new_id=new_id, publisher=publisher)

@@ -88,6 +88,7 @@ class Runtime:
             self.pool,
             consumes.handlers(self.dependencies),
             self.dead_letters,
+            keyring=self.dependencies.keyring,
             after_commit=self.wakeup(consumes.wakes).poke if consumes.wakes else lambda: None,
         )
         return [(topic, consumer) for topic in consumes.topics]

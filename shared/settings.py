@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     """Addresses or CIDR ranges of the reverse proxies in front of the services: only from these is
     X-Forwarded-For believed (shared.security.client_address). Empty: the connection's peer is the client."""
+    personal_data_key: Annotated[SecretStr | None, Field(min_length=16)] = None
+    """Master key of the per-person data keys that seal personal fields in events (shared.privacy);
+    empty: derived from SECRET_KEY. Every service must have the same one."""
+    erased_key_grace_hours: float = Field(default=24.0, ge=0)
+    """Hours an erased person's key still opens their PersonErased (so every service can act on it)
+    before it is destroyed for good."""
     rejected_retention_days: int = Field(default=180, ge=0)
     """Days after a call closes before rejected applicants' personal data is erased."""
     scheduling_public_url: AnyHttpUrl | None = None
@@ -117,6 +123,11 @@ class Settings(BaseSettings):
     def signing_key(self) -> bytes:
         """The key of signed links (shared.security.signing)."""
         return self.secret_key.get_secret_value().encode()
+
+    @property
+    def personal_data_master_key(self) -> str:
+        chosen = self.personal_data_key or self.secret_key
+        return chosen.get_secret_value()
 
     @property
     def dsn(self) -> str:

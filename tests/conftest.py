@@ -39,6 +39,8 @@ pytest_plugins = ["tests.hostile"]  # the hostile-input tests' shared fixtures
 STAFF = ("staff-one@efus.example.eu", "staff-two@efus.example.eu")
 BOUNCE_ADDRESS = "bounces@pactesur.example.eu"
 BOUNCE_WEBHOOK_SECRET = "bounce-webhook-" + uuid.uuid4().hex
+SECRET_KEY = uuid.uuid4().hex + uuid.uuid4().hex
+"""Every test stack's SECRET_KEY: tests derive the same personal-data keys to open sealed events."""
 ADMIN_TOKEN = "admin-" + uuid.uuid4().hex
 REVIEWER_TOKEN = "reviewer-" + uuid.uuid4().hex
 STAFF_TOKENS = f"Marta:admin:{token_hash(ADMIN_TOKEN)},Ilyana:reviewer:{token_hash(REVIEWER_TOKEN)}"
@@ -132,7 +134,7 @@ def start_stack(
         smtp_port=sink.port,
         ports={name: free_port() for name in SERVICES},
         log_dir=log_dir,
-        secret_key=uuid.uuid4().hex + uuid.uuid4().hex,
+        secret_key=SECRET_KEY,
         staff_emails=STAFF,
         staff_tokens=STAFF_TOKENS,
         **extra,

@@ -11,9 +11,10 @@ import asyncpg
 import httpx
 
 from shared.contracts.registry import parse_event
+from shared.privacy.keyring import Keyring
 from shared.dependencies import Dependencies
 from shared.settings import Settings
-from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN
+from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN, SECRET_KEY
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 REVIEWER = {"Authorization": f"Bearer {REVIEWER_TOKEN}"}
@@ -78,10 +79,14 @@ async def apply(client: httpx.AsyncClient, slug: str, email: str, **overrides) -
     return response.json()["id"]
 
 
+KEYRING = Keyring.of_secret(SECRET_KEY)
+
+
 async def events(db, event_type: str, key: str) -> list:
-    """The payloads registration enqueued for `key`, oldest first (the outbox keeps published rows a while)."""
+    """The payloads registration enqueued for `key`, oldest first (the outbox keeps published rows a
+    while), their personal fields opened as a consumer opens them."""
     rows = await db.fetch("SELECT body FROM outbox WHERE key = $1 AND event_type = $2 ORDER BY id", key, event_type)
-    return [parse_event(bytes(r["body"])).payload for r in rows]
+    return [parse_event(await KEYRING.open_event(db, bytes(r["body"]))).payload for r in rows]
 
 
 async def last_event(db, event_type: str, key: str):

@@ -1,5 +1,6 @@
 """Registration's background loop: every minute, announce the calls that closed, erase the personal
-data whose retention period is over, and follow up selected cities that have not signed up
+data whose retention period is over, destroy the keys of people erased past the grace period, and
+follow up selected cities that have not signed up
 (workflows/calls.py, workflows/privacy.py, workflows/cities.py)."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from functools import partial
 
 from services.registration.workflows.calls import announce_closed_calls
 from services.registration.workflows.cities import follow_up_signups
-from services.registration.workflows.privacy import erase_expired
+from services.registration.workflows.privacy import destroy_erased_keys, erase_expired
 from shared.background import in_rounds
 from shared.dependencies import Dependencies
 
@@ -26,8 +27,10 @@ async def periodic_round(deps: Dependencies) -> int:
     closed = await announce_closed_calls(deps)
     erased = await erase_expired(deps, timedelta(days=deps.settings.rejected_retention_days))
     followed = await follow_up_signups(deps)
-    if closed or erased or followed:
+    shredded = await destroy_erased_keys(deps)
+    if closed or erased or followed or shredded:
         extra = {"calls_closed": closed, "applications_erased": erased, "signups_followed_up": followed}
+        extra["keys_destroyed"] = shredded
         log.info("periodic jobs", extra=extra)
     return closed + erased + followed
 

@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,14 +45,36 @@ ReviewStatus = Literal["submitted", "under_review", "more_info_requested", "shor
 """Where staff may move an application during the review (decisions are staged, then released)."""
 
 
+ERASED_EMAIL = "erased+{kid}@erased.pactesur.efus.eu"
+"""What an email field reads once its person's key is destroyed: unique per key, never delivered."""
+ERASED_TEXT = "[erased]"
+ERASED_NAME = "Erased person"
+
+
+def is_erased_address(address: str) -> bool:
+    return address.lower().endswith("@erased.pactesur.efus.eu")
+
+
+class PersonalData(BaseModel):
+    """A model whose `PERSONAL` fields are personal data of one person, the one its `SUBJECT` (a dotted
+    path to an email address) names. On Kafka those fields are sealed with that person's key
+    (shared.privacy): each field reads its placeholder in PERSONAL until a consumer opens the seal, and
+    for ever once the person is erased and the key destroyed. Placeholders keep the event valid."""
+
+    PERSONAL: ClassVar[Mapping[str, object]] = {}
+    SUBJECT: ClassVar[str] = "email"
+
+
 class FrozenModel(BaseModel):
     """Base of the models inside payloads: frozen, strict about unknown fields (as `Payload` is)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class PersonDetails(FrozenModel):
+class PersonDetails(FrozenModel, PersonalData):
     """What Contact and Participant share: who someone is, in which language and timezone to write to them."""
+
+    PERSONAL = {"name": ERASED_NAME, "email": ERASED_EMAIL}
 
     person_id: UUID = Field(description="stable id of the person in registration; PersonErased names it")
     name: Name
@@ -62,6 +85,8 @@ class PersonDetails(FrozenModel):
 
 class Contact(PersonDetails):
     """A person to write to: who, in which language, in which timezone."""
+
+    PERSONAL = PersonDetails.PERSONAL | {"role": None}
 
     role: Name | None = Field(default=None, description="the person's function, e.g. 'Head of municipal police'")
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 MAX_EVENT_BYTES = 1_000_000
 
@@ -50,6 +50,8 @@ class Event(BaseModel, Generic[P]):
     causation_id: str | None = Field(default=None, max_length=200)
     key: str = Field(min_length=1, max_length=200)
     payload: P
+    _received: bytes | None = PrivateAttr(default=None)
+    """The bytes it came as (sealed personal fields and all), set by the consumer."""
 
     @field_validator("occurred_at")
     @classmethod
@@ -58,6 +60,14 @@ class Event(BaseModel, Generic[P]):
 
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()
+
+    def received_json(self) -> bytes:
+        """What to keep of a consumed event: the bytes it came as (personal fields still sealed)."""
+        return self._received if self._received is not None else self.to_json()
+
+    def as_received(self, raw: bytes) -> Event[P]:
+        self._received = raw
+        return self
 
 
 class EventRejected(ValueError):

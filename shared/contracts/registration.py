@@ -15,6 +15,9 @@ from pydantic import AwareDatetime, EmailStr, Field
 
 from shared.contracts import topics
 from shared.contracts.common import (
+    ERASED_EMAIL,
+    ERASED_NAME,
+    ERASED_TEXT,
     EU_LANGUAGES,
     CityRole,
     Contact,
@@ -23,6 +26,7 @@ from shared.contracts.common import (
     EuLanguage,
     LanguageCode,
     Name,
+    PersonalData,
     ReviewStatus,
     Text,
     TimeZone,
@@ -74,12 +78,14 @@ class CallClosed(_RegistrationPayload):
 # --- Applications ------------------------------------------------------------------------------
 
 
-class ApplicationSubmittedV1(_RegistrationPayload):
+class ApplicationSubmittedV1(_RegistrationPayload, PersonalData):
     """v1, kept so that events already on the topic stay readable; `upcast()` makes the v2 that
     handlers receive (shared.contracts.registry.parse_event)."""
 
     TYPE = "ApplicationSubmitted"
     VERSION = 1
+    PERSONAL = {"contact_name": ERASED_NAME, "contact_email": ERASED_EMAIL, "motivation": ERASED_TEXT}
+    SUBJECT = "contact_email"
 
     application_id: UUID
     call_id: Name
@@ -106,7 +112,7 @@ class ApplicationSubmittedV1(_RegistrationPayload):
         )
 
 
-class ApplicationSubmittedV2(_RegistrationPayload):
+class ApplicationSubmittedV2(_RegistrationPayload, PersonalData):
     """A city applied to a call for expressions of interest (key: application id).
 
     v2 keeps every v1 field with its meaning: `call_title` is in the applicant's `language` and
@@ -115,6 +121,8 @@ class ApplicationSubmittedV2(_RegistrationPayload):
 
     TYPE = "ApplicationSubmitted"
     VERSION = 2
+    PERSONAL = ApplicationSubmittedV1.PERSONAL | {"contact_role": None}
+    SUBJECT = "contact_email"
 
     application_id: UUID
     call_id: Name
@@ -193,11 +201,13 @@ class EditLinkRequested(_ApplicationEvent):
     editable_until: AwareDatetime
 
 
-class MoreInformationRequested(_ApplicationEvent):
+class MoreInformationRequested(_ApplicationEvent, PersonalData):
     """Staff asked the applicant for more information; editing is open again (key: application id)."""
 
     TYPE = "MoreInformationRequested"
     VERSION = 1
+    PERSONAL = {"message": ERASED_TEXT}
+    SUBJECT = "recipient.email"
 
     message: Text = Field(description="staff's question, as written (usually English)")
     requested_by: Name
@@ -206,12 +216,14 @@ class MoreInformationRequested(_ApplicationEvent):
     edit_url: Url = Field(description="signed link valid until respond_by")
 
 
-class MoreInformationProvided(_ApplicationEvent):
+class MoreInformationProvided(_ApplicationEvent, PersonalData):
     """The applicant answered staff's request for more information from their application's page; the
     application is under review again (key: application id). For staff."""
 
     TYPE = "MoreInformationProvided"
     VERSION = 1
+    PERSONAL = {"question": ERASED_TEXT, "answer": ERASED_TEXT}
+    SUBJECT = "recipient.email"
 
     question: Text = Field(description="staff's question, as written")
     answer: Text = Field(description="the applicant's answer, as written")
@@ -232,12 +244,14 @@ class ApplicationReviewed(_ApplicationEvent):
     review_count: int = Field(ge=1)
 
 
-class ApplicationMoved(_ApplicationEvent):
+class ApplicationMoved(_ApplicationEvent, PersonalData):
     """Staff moved an application in the review (key: application id). For staff and other consumers;
     applicants are told only of released decisions."""
 
     TYPE = "ApplicationMoved"
     VERSION = 1
+    PERSONAL = {"reason": None}
+    SUBJECT = "recipient.email"
 
     moved_from: Name
     moved_to: ReviewStatus
@@ -246,12 +260,14 @@ class ApplicationMoved(_ApplicationEvent):
     reason: Text | None = None
 
 
-class DecisionStaged(_ApplicationEvent):
+class DecisionStaged(_ApplicationEvent, PersonalData):
     """Staff staged a decision, or took it back (`decision` None), until the call's release (key:
     application id). Nobody outside staff is told until DecisionReleased."""
 
     TYPE = "DecisionStaged"
     VERSION = 1
+    PERSONAL = {"reason": None}
+    SUBJECT = "recipient.email"
 
     decision: Decision | None
     staged_by: Name
@@ -419,13 +435,40 @@ class SessionsEnded(_RegistrationPayload):
 # --- Privacy -----------------------------------------------------------------------------------
 
 
-class PersonErased(_RegistrationPayload):
-    """Erase this person's personal data everywhere (GDPR). Key: person id."""
+class PersonErasedV1(_RegistrationPayload, PersonalData):
+    """v1, kept so that events already on the topic stay readable; `upcast()` makes v2 (no names)."""
 
     TYPE = "PersonErased"
     VERSION = 1
+    PERSONAL = {"email": ERASED_EMAIL}
+    SUBJECT = "email"
 
     person_id: UUID
     email: EmailStr = Field(description="match on this too: other services may not know the person id")
     erased_at: AwareDatetime
     reason: Literal["request", "retention"]
+
+    def upcast(self) -> PersonErasedV2:
+        return PersonErasedV2(**self.model_dump())
+
+
+class PersonErasedV2(_RegistrationPayload, PersonalData):
+    """Erase this person's personal data everywhere (GDPR). Key: person id. Its email and names are
+    sealed with the person's key, which opens only this event from the erasure on, until it is destroyed.
+    `names` are the names the person was known by, so that emails that mention them (to staff, to a
+    focal point) are erased too."""
+
+    TYPE = "PersonErased"
+    VERSION = 2
+    PERSONAL = {"email": ERASED_EMAIL, "names": ()}
+    SUBJECT = "email"
+
+    person_id: UUID
+    email: EmailStr = Field(description="match on this too: other services may not know the person id")
+    names: tuple[Name, ...] = Field(default=(), max_length=50, description="the names the person was known by")
+    erased_at: AwareDatetime
+    reason: Literal["request", "retention"]
+
+
+PersonErased = PersonErasedV2
+"""The latest version: what publishers build and handlers receive."""

@@ -2,7 +2,8 @@
 
 `parse_event()` accepts only the (type, version) pairs in `CONTRACTS`, and returns old versions
 upcast to the latest one (each old version class's `upcast()`), so that handlers only ever see the
-latest version of a contract.
+latest version of a contract. Sealed personal fields (shared.privacy) read as their placeholders
+here: a consumer opens the seals first (Keyring.open_event) to read the real values.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared.contracts import registration, scheduling
 from shared.contracts.events import MAX_EVENT_BYTES, Event, EventRejected, Payload
+from shared.privacy.sealing import without_seals
 
 
 def _contracts_of(*modules: ModuleType) -> dict[tuple[str, int], type[Payload]]:
@@ -47,7 +49,7 @@ class _Header(BaseModel):
 
 def parse_event(raw: bytes | str | dict[str, Any]) -> Event[Any]:
     """Validate raw bytes/JSON into an Event of a registered contract, or raise EventRejected."""
-    data = _decode(raw)
+    data = without_seals(decode_event(raw))
     try:
         header = _Header.model_validate(data)
     except ValidationError as error:
@@ -76,7 +78,8 @@ def _upcast(event: Event[Any]) -> Event[Any]:
     return event
 
 
-def _decode(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
+def decode_event(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
+    """The JSON object of an event, within the size limit, or EventRejected."""
     if isinstance(raw, dict):
         return raw
     if len(raw) > MAX_EVENT_BYTES:

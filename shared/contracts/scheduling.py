@@ -12,11 +12,14 @@ from pydantic import AwareDatetime, EmailStr, Field
 
 from shared.contracts import topics
 from shared.contracts.common import (
+    ERASED_EMAIL,
+    ERASED_NAME,
     Contact,
     CountryCode,
     EuLanguage,
     FrozenModel,
     Name,
+    PersonalData,
     PersonDetails,
     Text,
     TimeZone,
@@ -58,8 +61,10 @@ class Venue(FrozenModel):
     timezone: TimeZone
 
 
-class Organiser(FrozenModel):
+class Organiser(FrozenModel, PersonalData):
     """The ICS ORGANIZER: who invites (Efus programme team)."""
+
+    PERSONAL = {"name": ERASED_NAME, "email": ERASED_EMAIL}
 
     name: Name
     email: EmailStr
@@ -92,6 +97,8 @@ class Activity(FrozenModel):
 
 class Participant(PersonDetails):
     """A nominated person, with the city that nominated them."""
+
+    PERSONAL = PersonDetails.PERSONAL | {"rank": None, "accessibility_needs": None}
 
     person_id: UUID = Field(description="person_id_for_email(email): PersonErased may name it")
     rank: Name | None = Field(default=None, description="role or rank, e.g. 'Chief inspector'")
@@ -252,11 +259,13 @@ class NominationPromoted(_PlaceDecisionEvent):
     VERSION = 2
 
 
-class NominationCancelled(_NominationEvent):
+class NominationCancelled(_NominationEvent, PersonalData):
     """The focal point or staff withdrew a nomination (ICS METHOD:CANCEL) (key: activity id)."""
 
     TYPE = "NominationCancelled"
     VERSION = 2
+    PERSONAL = {"reason": None}
+    SUBJECT = "invitation.participant.email"
 
     cancelled_by: Name
     reason: Text | None = None

@@ -42,6 +42,8 @@ from shared.dependencies import Dependencies
 from shared.logs import correlation_id
 from shared.messaging.kafka import DeadLetters
 from shared.messaging.outbox import collecting_writes
+from shared.privacy.keyring import Keyring
+from shared.privacy.sealing import SealBroken
 from shared.storage.database import DATABASE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
@@ -80,6 +82,8 @@ class IdempotentConsumer:
     """Called after a handler's transaction that wrote to the outbox committed (wakes the relay)."""
     after_commit: Callable[[], None] = lambda: None
     """Called after every handler transaction committed (e.g. wakes a worker of this process)."""
+    keyring: Keyring | None = None
+    """Opens the sealed personal fields of each event for its handler; None: handlers read placeholders."""
     _retries: dict[tuple[str, int, int], int] = field(default_factory=dict)
     """Per record position: how often it was retried, for the backoff."""
     _handler_failures: dict[tuple[str, int, int], int] = field(default_factory=dict)
@@ -121,7 +125,9 @@ class IdempotentConsumer:
             return None
         token = correlation_id.set(event.correlation_id)
         try:
-            await self._handle_once(handler, event)
+            await self._handle_once(handler, event, record.value or b"")
+        except SealBroken as broken:
+            await self.dead_letters.send(record, str(broken), consumer=self.name)
         except Exception as error:
             retry_in = self._retry_delay(record, error)
             if retry_in is not None:
@@ -132,9 +138,9 @@ class IdempotentConsumer:
         self._forget_failures((record.topic, record.partition, record.offset))
         return None
 
-    async def _handle_once(self, handler: Handler, event: Event[Any]) -> None:
+    async def _handle_once(self, handler: Handler, event: Event[Any], raw: bytes) -> None:
         with collecting_writes() as writes:
-            first_time = await self._handle_in_transaction(handler, event)
+            first_time = await self._handle_in_transaction(handler, event, raw)
         if first_time:
             handled = {"consumer": self.name, "type": event.type, "event_id": str(event.event_id)}
             log.info("event handled", extra=handled)
@@ -142,8 +148,9 @@ class IdempotentConsumer:
         if writes.written:
             self.after_outbox_write()
 
-    async def _handle_in_transaction(self, handler: Handler, event: Event[Any]) -> bool:
-        """Whether this was the event's first time (False: the ledger already had it, nothing done)."""
+    async def _handle_in_transaction(self, handler: Handler, event: Event[Any], raw: bytes) -> bool:
+        """Whether this was the event's first time (False: the ledger already had it, nothing done).
+        The handler gets the event with its seals opened, read in this transaction."""
         async with self.pool.acquire() as conn, conn.transaction():
             first_time = await conn.fetchval(
                 "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2)"
@@ -152,10 +159,16 @@ class IdempotentConsumer:
                 event.event_id,
             )
             if first_time:
-                await handler(conn, event)
+                await handler(conn, await self._opened(conn, event, raw))
             else:
                 log.info("duplicate event ignored", extra={"event_id": str(event.event_id), "type": event.type})
             return bool(first_time)
+
+    async def _opened(self, conn: asyncpg.Connection, event: Event[Any], raw: bytes) -> Event[Any]:
+        if self.keyring is None:
+            return event.as_received(raw)
+        opened = await self.keyring.open_event(conn, raw)
+        return event.as_received(raw) if opened is raw else parse_event(opened).as_received(raw)
 
     def _retry_delay(self, record: ConsumerRecord, error: Exception) -> float | None:
         """The backoff before the record is redelivered; None when it should be dead-lettered.

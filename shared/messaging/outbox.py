@@ -68,8 +68,8 @@ def collecting_writes() -> Iterator[OutboxWrites]:
         _writes.reset(token)
 
 
-async def enqueue(conn: asyncpg.Connection, event: Event, *, topic: str | None = None) -> None:
-    """Add an event to the outbox inside the caller's transaction.
+async def enqueue(conn: asyncpg.Connection, event: Event, *, topic: str | None = None, body: bytes | None = None) -> None:
+    """Add an event to the outbox inside the caller's transaction (as `body` when given: its sealed JSON).
 
     Inside `collecting_writes()` the caller wakes the relay after its commit; elsewhere a NOTIFY in
     the transaction does it (delivered on commit).
@@ -82,7 +82,7 @@ async def enqueue(conn: asyncpg.Connection, event: Event, *, topic: str | None =
         topic or event.payload.TOPIC,
         event.key,
         event.type,
-        event.to_json(),
+        body if body is not None else event.to_json(),
         json.dumps(headers),
         shard_of(event.key),
     )

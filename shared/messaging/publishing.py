@@ -16,14 +16,17 @@ import asyncpg
 from shared.contracts.events import Event, P, new_event
 from shared.logs import correlation_id
 from shared.messaging.outbox import enqueue
+from shared.privacy.keyring import Keyring
 
 
 @dataclass(frozen=True)
 class Publisher:
-    """Publishes as `producer` (the service's name); event ids come from `new_id`."""
+    """Publishes as `producer` (the service's name); event ids come from `new_id`; personal fields are
+    sealed with `keyring`."""
 
     producer: str
     new_id: Callable[[], UUID]
+    keyring: Keyring
 
     async def publish(
         self, conn: asyncpg.Connection, payload: P, *, key: object, at: datetime, causation_id: str | None = None
@@ -39,5 +42,5 @@ class Publisher:
             correlation_id=correlation_id.get() or str(self.new_id()),
             causation_id=causation_id,
         )
-        await enqueue(conn, event)
+        await enqueue(conn, event, body=await self.keyring.seal_event(conn, event))
         return event

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from uuid import UUID, uuid5
 
 from shared.calendar import CalendarInvite
+from shared.contracts.common import is_erased_address
 
 STAFF_LANGUAGE = "en"
 STAFF_TIMEZONE = "Europe/Brussels"
@@ -92,8 +93,11 @@ class Disposition:
 
 
 def disposition(email: PlannedEmail, preferences: Preferences) -> Disposition:
-    """Essential emails always go; others respect an unsubscribe, a permanent bounce, and staff's digest choice."""
+    """Essential emails always go (except to an erased person's placeholder); others respect an
+    unsubscribe, a permanent bounce, and staff's digest choice."""
     key = (email.recipient.email.lower(), email.template)
+    if is_erased_address(key[0]):
+        return Disposition("suppressed", "not sent: the recipient's personal data was erased")
     if email.essential:
         return Disposition("pending", "essential: always sent")
     if key in preferences.opted_out:

@@ -48,7 +48,7 @@ async def _stand_in(deps: Dependencies, conn: asyncpg.Connection, delivery_id: i
     if city is None:
         return
     bounced = BouncedCityEmail(delivery_id, email.recipient, city.city_name, email.subject, city.deputy)
-    event = parse_event(email.event)
+    event = parse_event(await deps.keyring.open_event(conn, email.event))
     forwarded = forwarded_to(plan(event, ()), bounced, email.template)
     if forwarded is not None:
         origin = Origin(event.event_id, event.type, email.correlation_id, email.event)

@@ -28,7 +28,7 @@ async def record_emails(deps: Dependencies, conn: asyncpg.Connection, event: Eve
     """Every email the event causes, one delivery row each; staff profiles are read only when staff are mailed."""
     staff = await read_staff(conn, deps.settings) if mails_staff(event.payload) else NO_STAFF
     emails = plan(event, staff.members)
-    origin = Origin(event.event_id, event.type, event.correlation_id, event.to_json().decode())
+    origin = Origin(event.event_id, event.type, event.correlation_id, event.received_json().decode())
     await record(conn, deps.settings, origin, emails, staff)
 
 
@@ -44,5 +44,5 @@ async def city_signed_up(deps: Dependencies, conn: asyncpg.Connection, event: Ev
 
 async def erase_person(conn: asyncpg.Connection, event: Event[PersonErased]) -> None:
     await focal_points.forget(conn, str(event.payload.email))
-    erased = await erasure.erase_person(conn, str(event.payload.email))
+    erased = await erasure.erase_person(conn, str(event.payload.email), event.payload.names)
     log.info("person erased from the delivery log", extra={"rows": erased})

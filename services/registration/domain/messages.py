@@ -267,8 +267,11 @@ def sessions_ended(
     )
 
 
-def person_erased(person_id: UUID, email: str, now: datetime, reason: str) -> contracts.PersonErased:
-    return contracts.PersonErased(person_id=person_id, email=email, erased_at=now, reason=reason)
+def person_erased(
+    person_id: UUID, email: str, now: datetime, reason: str, names: tuple[str, ...] = ()
+) -> contracts.PersonErased:
+    known = tuple(dict.fromkeys(name for name in names if name))
+    return contracts.PersonErased(person_id=person_id, email=email, names=known, erased_at=now, reason=reason)
 
 
 def staff_person(account: StaffAccount) -> Contact:

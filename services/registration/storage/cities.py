@@ -100,6 +100,12 @@ async def cities_with_person(conn: asyncpg.Connection, email: str) -> list[City]
     return [await _city(conn, r) for r in rows]
 
 
+async def contact_names(conn: asyncpg.Connection, email: str) -> list[str]:
+    """The names an address is known by among the cities' contacts (PersonErased carries them)."""
+    rows = await conn.fetch("SELECT DISTINCT name FROM city_contacts WHERE lower(email) = lower($1)", email)
+    return [r["name"] for r in rows]
+
+
 async def erase_contact(conn: asyncpg.Connection, email: str) -> list[UUID]:
     """Remove the person from every city's contacts; returns their person ids."""
     rows = await conn.fetch("DELETE FROM city_contacts WHERE lower(email) = lower($1) RETURNING person_id", email)

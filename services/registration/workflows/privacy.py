@@ -13,6 +13,7 @@ from services.registration.storage import applications, audit, calls, cities
 from shared.contracts import person_id_for_email
 from shared.dependencies import Dependencies
 from shared.logs import correlation_id
+from shared.storage import person_keys
 
 
 async def erase_person(deps: Dependencies, email: str, actor: str, reason: str) -> int:
@@ -21,14 +22,16 @@ async def erase_person(deps: Dependencies, email: str, actor: str, reason: str) 
     now = deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
         found = await applications.person_applications(conn, email)
+        names = (*(a.form.contact_name for a in found), *await cities.contact_names(conn, email))
         for application in found:
             await applications.erase_application(conn, application.id, now)
         contact_ids = await cities.erase_contact(conn, email)
         person_ids: list[UUID] = list(dict.fromkeys([a.contact_person_id for a in found] + contact_ids))
         await audit.scrub_person(conn, email)
         for person_id in person_ids or [person_id_for_email(email)]:
-            payload = messages.person_erased(person_id, email, now, "request")
+            payload = messages.person_erased(person_id, email, now, "request", names)
             await deps.publisher.publish(conn, payload, key=person_id, at=now)
+        await deps.keyring.erase(conn, email, now)
         await audit.record(
             conn, at=now, actor=actor, action="person.erased", subject=",".join(map(str, person_ids)) or "unknown",
             reason=reason, details={"records": len(found) + len(contact_ids)}, correlation_id=correlation_id.get(),
@@ -51,13 +54,22 @@ async def erase_expired(deps: Dependencies, keep: timedelta) -> int:
             email = str(application.form.contact_email)
             if email and not await applications.person_applications(conn, email):
                 if not await cities.cities_with_person(conn, email):
-                    payload = messages.person_erased(application.contact_person_id, email, now, "retention")
+                    names = (application.form.contact_name,)
+                    payload = messages.person_erased(application.contact_person_id, email, now, "retention", names)
                     await deps.publisher.publish(conn, payload, key=application.contact_person_id, at=now)
+                    await deps.keyring.erase(conn, email, now)
             await audit.record(
                 conn, at=now, actor="system:retention", action="application.erased", subject=str(application.id),
                 reason="retention", details={"kept_days": keep.days},
             )  # fmt: skip
     return erased
+
+
+async def destroy_erased_keys(deps: Dependencies) -> int:
+    """Crypto-shredding: the keys of people erased more than the grace period ago are deleted, and with
+    them every sealed copy of their data on Kafka, in dead letters and in stored events."""
+    before = deps.now() - timedelta(hours=deps.settings.erased_key_grace_hours)
+    return await person_keys.destroy_erased(deps.pool, before)
 
 
 async def audit_log(deps: Dependencies, subject: str | None = None) -> list[dict[str, Any]]:
