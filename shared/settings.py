@@ -49,8 +49,20 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     """Addresses or CIDR ranges of the reverse proxies in front of the services: only from these is
     X-Forwarded-For believed (shared.security.client_address). Empty: the connection's peer is the client."""
+    withdrawn_retention_days: int = Field(default=90, ge=0)
+    """Days after a withdrawal, or after the call closes if that is later, before the withdrawn
+    application's contact person is erased (registration's retention job)."""
+    waitlisted_retention_days: int = Field(default=365, ge=0)
+    """Days after a call closes before waitlisted applicants never offered a place are erased; never
+    while a selected city of the call has not signed up (its place may still go to the waiting list)."""
     rejected_retention_days: int = Field(default=180, ge=0)
     """Days after a call closes before rejected applicants' personal data is erased."""
+    participant_retention_days: int = Field(default=365, ge=0)
+    """Days after an activity ended before its participants' name, email, rank and accessibility needs
+    become placeholders (scheduling); attendance and the report's counts stay."""
+    delivery_body_retention_days: int = Field(default=90, ge=0)
+    """Days after an email was sent, failed or suppressed before its subject, bodies, calendar and event
+    are emptied in the delivery log (notifications); the row and its status stay."""
     scheduling_public_url: AnyHttpUrl | None = None
     """Public base URL of scheduling (its pages, ICS and decline links); default: see `public_url_of`."""
     notifications_public_url: AnyHttpUrl | None = None
