@@ -52,9 +52,10 @@ class Settings(BaseSettings):
     withdrawn_retention_days: int = Field(default=90, ge=0)
     """Days after a withdrawal, or after the call closes if that is later, before the withdrawn
     application's contact person is erased (registration's retention job)."""
-    waitlisted_retention_days: int = Field(default=365, ge=0)
+    waitlisted_retention_days: int = Field(default=180, ge=0)
     """Days after a call closes before waitlisted applicants never offered a place are erased; never
-    while a selected city of the call has not signed up (its place may still go to the waiting list)."""
+    while a selected city of the call has not signed up (its place may still go to the waiting list).
+    The applicants' consent names REJECTED_RETENTION_DAYS for every city not selected: keep this at most that."""
     rejected_retention_days: int = Field(default=180, ge=0)
     """Days after a call closes before rejected applicants' personal data is erased."""
     participant_retention_days: int = Field(default=365, ge=0)

@@ -54,9 +54,11 @@ async def test_retention_erases_rejected_applicants_only_after_the_period(client
     rejected_person, kept_person = email(), email()
     rejected = await apply(client, slug, rejected_person)
     waitlisted = await apply(client, slug, kept_person)
-    await staff_move(client, waitlisted, "under_review", "shortlisted")
+    chosen = await apply(client, slug, email())  # selected, not signed up: the waitlisted city is in line
+    for shortlisted, decision in [(waitlisted, "waitlisted"), (chosen, "selected")]:
+        await staff_move(client, shortlisted, "under_review", "shortlisted")
+        assert (await stage(client, shortlisted, decision)).status_code == 200
     assert (await stage(client, rejected, "rejected")).status_code == 200
-    assert (await stage(client, waitlisted, "waitlisted")).status_code == 200
     assert (await client.post(f"/api/v1/staff/calls/{slug}/release", headers=ADMIN)).status_code == 200
     closes = datetime.fromisoformat((await client.get(f"/api/v1/calls/{slug}")).json()["closes_at"])
     keep = timedelta(days=180)  # REJECTED_RETENTION_DAYS' default

@@ -6,6 +6,7 @@ and port, the bounce inbox receives the reports of mail that bounced (mail/inbou
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
 
@@ -18,10 +19,19 @@ from shared.dependencies import Dependencies
 from shared.messaging.wakeup import NotifyWakeup
 from shared.storage.database import DATABASE_ERRORS
 
+log = logging.getLogger(__name__)
+
 POLL_INTERVAL = 1.0
 DIGEST_INTERVAL = 60.0
 RETENTION_INTERVAL = 60.0
 PAUSE_AFTER_DATABASE_ERROR = 1.0
+
+
+async def retention_round(deps: Dependencies) -> int:
+    erased = await retention.erase_old_bodies(deps)
+    if erased:
+        log.info("bodies of old emails erased", extra={"deliveries": erased})
+    return erased
 
 
 def build(deps: Dependencies, sending: Sending, wakeup: NotifyWakeup) -> list[Callable[[], Awaitable[None]]]:
@@ -53,7 +63,7 @@ def build(deps: Dependencies, sending: Sending, wakeup: NotifyWakeup) -> list[Ca
     async def erase_old_bodies() -> None:
         await in_rounds(
             "erase_old_bodies",
-            partial(retention.erase_old_bodies, deps),
+            partial(retention_round, deps),
             wait=partial(asyncio.sleep, RETENTION_INTERVAL),
             batch=retention.BATCH,
             expected=DATABASE_ERRORS,
