@@ -198,9 +198,9 @@ async def due_for_erasure(conn: asyncpg.Connection, now: datetime, retention: Re
     waitlisted one not while a selected city of its call has not signed up (else it would hold the batch)."""
     rows = await conn.fetch(
         "SELECT a.* FROM applications a JOIN calls c ON c.slug = a.call_slug WHERE a.erased_at IS NULL AND ("
-        " (a.status = 'rejected' AND c.closes_at <= $1 - $2::interval)"
-        " OR (a.status = 'withdrawn' AND greatest(c.closes_at, a.withdrawn_at) <= $1 - $3::interval)"
-        " OR (a.status = 'waitlisted' AND c.closes_at <= $1 - $4::interval AND NOT EXISTS ("
+        " (a.status = 'rejected' AND c.closes_at <= $1::timestamptz - $2::interval)"
+        " OR (a.status = 'withdrawn' AND greatest(c.closes_at, a.withdrawn_at) <= $1::timestamptz - $3::interval)"
+        " OR (a.status = 'waitlisted' AND c.closes_at <= $1::timestamptz - $4::interval AND NOT EXISTS ("
         "   SELECT 1 FROM cities p JOIN applications s ON s.id = p.application_id"
         "   WHERE s.call_slug = a.call_slug AND p.status = 'pending')))"
         " ORDER BY a.submitted_at LIMIT 200 FOR UPDATE OF a SKIP LOCKED",
