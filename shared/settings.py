@@ -55,8 +55,21 @@ class Settings(BaseSettings):
     erased_key_grace_hours: float = Field(default=24.0, ge=0)
     """Hours an erased person's key still opens their PersonErased (so every service can act on it)
     before it is destroyed for good."""
+    withdrawn_retention_days: int = Field(default=90, ge=0)
+    """Days after a withdrawal, or after the call closes if that is later, before the withdrawn
+    application's contact person is erased (registration's retention job)."""
+    waitlisted_retention_days: int = Field(default=180, ge=0)
+    """Days after a call closes before waitlisted applicants never offered a place are erased; never
+    while a selected city of the call has not signed up (its place may still go to the waiting list).
+    The applicants' consent names REJECTED_RETENTION_DAYS for every city not selected: keep this at most that."""
     rejected_retention_days: int = Field(default=180, ge=0)
     """Days after a call closes before rejected applicants' personal data is erased."""
+    participant_retention_days: int = Field(default=365, ge=0)
+    """Days after an activity ended before its participants' name, email, rank and accessibility needs
+    become placeholders (scheduling); attendance and the report's counts stay."""
+    delivery_body_retention_days: int = Field(default=90, ge=0)
+    """Days after an email was sent, failed or suppressed before its subject, bodies, calendar and event
+    are emptied in the delivery log (notifications); the row and its status stay."""
     scheduling_public_url: AnyHttpUrl | None = None
     """Public base URL of scheduling (its pages, ICS and decline links); default: see `public_url_of`."""
     notifications_public_url: AnyHttpUrl | None = None

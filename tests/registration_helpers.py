@@ -11,8 +11,8 @@ import asyncpg
 import httpx
 
 from shared.contracts.registry import parse_event
-from shared.privacy.keyring import Keyring
 from shared.dependencies import Dependencies
+from shared.privacy.keyring import Keyring
 from shared.settings import Settings
 from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN, SECRET_KEY
 

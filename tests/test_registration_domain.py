@@ -25,7 +25,7 @@ from services.registration.domain.cities import (
     replace_contacts,
 )
 from services.registration.domain.programme import CONSORTIUM, consortium_cities, demo_call
-from services.registration.domain.retention import erasure_due
+from services.registration.domain.retention import Retention, erasure_due
 from services.registration.domain.review import Status
 from services.registration.domain.scoring import (
     InvalidScores,
@@ -224,11 +224,16 @@ def test_contact_sets_need_one_focal_point_and_distinct_emails(contacts):
 
 def test_retention_is_due_only_for_rejected_after_the_period():
     keep = timedelta(days=180)
+    retention = Retention(withdrawn=keep * 10, waitlisted=keep * 10, rejected=keep)
     closes = CALL.closes_at
-    assert erasure_due("rejected", None, closes, closes + keep, keep)
-    assert not erasure_due("rejected", None, closes, closes + keep - timedelta(seconds=1), keep)
-    assert not erasure_due("selected", None, closes, closes + keep * 2, keep)
-    assert not erasure_due("rejected", closes, closes, closes + keep * 2, keep)
+
+    def due(status: str, now, erased_at=None) -> bool:
+        return erasure_due(status, erased_at, closes, None, now, retention, places_to_offer=False)
+
+    assert due("rejected", closes + keep)
+    assert not due("rejected", closes + keep - timedelta(seconds=1))
+    assert not due("selected", closes + keep * 20)
+    assert not due("rejected", closes + keep * 2, erased_at=closes)
 
 
 def test_demo_call_opens_today_in_brussels():

@@ -2,7 +2,8 @@
 handler (workflows.events), all run by one idempotent consumer group. Every routed event becomes rows
 in the delivery log; CitySignedUp and ContactChanged also keep each city's focal point and deputy (a
 bounced focal point's email goes to the deputy); PersonErased removes the person's address and
-stored bodies from it; SessionsEnded is kept so that ended sign-in sessions are refused here (workflows.ended_sessions)."""
+stored bodies from it; SessionsEnded is kept so that ended sign-in sessions are refused here
+(workflows.ended_sessions)."""
 
 from __future__ import annotations
 

@@ -1,14 +1,17 @@
 """Notifications' background loops (thin: each round is a workflow): the delivery loop sends what is
-due and otherwise waits on its wakeup; the digest loop composes the staff digests once a minute; with a
-bounce address and port, the bounce inbox receives the reports of mail that bounced (mail/inbound.py)."""
+due and otherwise waits on its wakeup; the digest loop composes the staff digests once a minute; the
+retention loop empties old emails' bodies once a minute (workflows/retention.py); with a bounce address
+and port, the bounce inbox receives the reports of mail that bounced (mail/inbound.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
 
 from services.notifications.mail.inbound import serve_bounce_inbox
+from services.notifications.workflows import retention
 from services.notifications.workflows.digest import compose_due
 from services.notifications.workflows.sending import BATCH, Sending, deliver_due
 from shared.background import in_rounds
@@ -16,9 +19,19 @@ from shared.dependencies import Dependencies
 from shared.messaging.wakeup import NotifyWakeup
 from shared.storage.database import DATABASE_ERRORS
 
+log = logging.getLogger(__name__)
+
 POLL_INTERVAL = 1.0
 DIGEST_INTERVAL = 60.0
+RETENTION_INTERVAL = 60.0
 PAUSE_AFTER_DATABASE_ERROR = 1.0
+
+
+async def retention_round(deps: Dependencies) -> int:
+    erased = await retention.erase_old_bodies(deps)
+    if erased:
+        log.info("bodies of old emails erased", extra={"deliveries": erased})
+    return erased
 
 
 def build(deps: Dependencies, sending: Sending, wakeup: NotifyWakeup) -> list[Callable[[], Awaitable[None]]]:
@@ -47,7 +60,16 @@ def build(deps: Dependencies, sending: Sending, wakeup: NotifyWakeup) -> list[Ca
             expected=DATABASE_ERRORS,
         )
 
-    loops = [deliver_emails, compose_digests]
+    async def erase_old_bodies() -> None:
+        await in_rounds(
+            "erase_old_bodies",
+            partial(retention_round, deps),
+            wait=partial(asyncio.sleep, RETENTION_INTERVAL),
+            batch=retention.BATCH,
+            expected=DATABASE_ERRORS,
+        )
+
+    loops = [deliver_emails, compose_digests, erase_old_bodies]
     if deps.settings.bounce_address and deps.settings.bounce_smtp_port:
 
         async def bounce_inbox() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from functools import partial
 
 from services.registration.workflows.calls import announce_closed_calls
@@ -25,7 +24,7 @@ INTERVAL_SECONDS = 60.0
 async def periodic_round(deps: Dependencies) -> int:
     """One pass at the clock of `deps`; returns calls announced closed + applications erased."""
     closed = await announce_closed_calls(deps)
-    erased = await erase_expired(deps, timedelta(days=deps.settings.rejected_retention_days))
+    erased = await erase_expired(deps)
     followed = await follow_up_signups(deps)
     shredded = await destroy_erased_keys(deps)
     if closed or erased or followed or shredded:

@@ -68,7 +68,9 @@ def collecting_writes() -> Iterator[OutboxWrites]:
         _writes.reset(token)
 
 
-async def enqueue(conn: asyncpg.Connection, event: Event, *, topic: str | None = None, body: bytes | None = None) -> None:
+async def enqueue(
+    conn: asyncpg.Connection, event: Event, *, topic: str | None = None, body: bytes | None = None
+) -> None:
     """Add an event to the outbox inside the caller's transaction (as `body` when given: its sealed JSON).
 
     Inside `collecting_writes()` the caller wakes the relay after its commit; elsewhere a NOTIFY in

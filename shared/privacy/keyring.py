@@ -81,7 +81,9 @@ class Keyring:
             for address, subject in subjects.items()
         }
 
-    async def open_event(self, conn: asyncpg.Connection | asyncpg.Pool, raw: bytes | str) -> bytes | str | dict[str, Any]:
+    async def open_event(
+        self, conn: asyncpg.Connection | asyncpg.Pool, raw: bytes | str
+    ) -> bytes | str | dict[str, Any]:
         """The event with its seals opened where the key allows (placeholders where it does not);
         an unsealed event is returned as it came. Raises SealBroken for a tampered seal."""
         if (SEAL if isinstance(raw, str) else SEAL.encode()) not in raw:

@@ -187,7 +187,10 @@ ROUTES: dict[type[Payload], tuple[Route, ...]] = {
 
 
 STAFF_KINDS: tuple[str, ...] = tuple(
-    sorted({r.template for routes in ROUTES.values() for r in routes if r.recipients is all_staff} | {FAILURE_NOTICE, STAND_IN_NOTICE})
+    sorted(
+        {r.template for routes in ROUTES.values() for r in routes if r.recipients is all_staff}
+        | {FAILURE_NOTICE, STAND_IN_NOTICE}
+    )
 )
 """Workflow notices a staff member may take as a daily digest instead of one email each."""
 

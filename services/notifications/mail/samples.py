@@ -16,8 +16,8 @@ from typing import Any
 from uuid import UUID
 
 from services.notifications.domain.emails import Recipient, failure_notices
-from services.notifications.domain.stand_ins import BouncedCityEmail, stand_in_notices
 from services.notifications.domain.routes import plan
+from services.notifications.domain.stand_ins import BouncedCityEmail, stand_in_notices
 from shared import contracts
 from shared.contracts.events import Payload, new_event
 

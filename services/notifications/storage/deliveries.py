@@ -130,11 +130,12 @@ async def get_delivery(pool: asyncpg.Pool | asyncpg.Connection, delivery_id: int
 
 
 async def resend(pool: asyncpg.Pool, delivery_id: int, now: datetime) -> Delivery | None:
-    """Send again (same Message-ID); not for erased rows, nor one being sent right now. Wakes the workers."""
+    """Send again (same Message-ID); not for erased rows (person or body), nor one being sent right now.
+    Wakes the workers."""
     row = await pool.fetchrow(
         "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = $2, last_error = NULL,"
         " decision = decision || ' | resent by staff'"
-        " WHERE id = $1 AND status <> 'sending' AND recipient NOT LIKE 'erased:%'"
+        " WHERE id = $1 AND status <> 'sending' AND recipient NOT LIKE 'erased:%' AND body_erased_at IS NULL"
         f" RETURNING {LISTED_COLUMNS}",
         delivery_id,
         now,

@@ -20,7 +20,9 @@ class StandIn:
     deputy: Recipient | None
 
 
-async def remember(conn: asyncpg.Connection, city_id: UUID, city_name: str, focal: Contact, deputy: Contact | None) -> None:
+async def remember(
+    conn: asyncpg.Connection, city_id: UUID, city_name: str, focal: Contact, deputy: Contact | None
+) -> None:
     """The city's contacts as its latest event says (one focal point per city)."""
     await conn.execute("DELETE FROM focal_points WHERE city_id = $1", city_id)
     await conn.execute(

@@ -14,7 +14,12 @@ import asyncpg
 from services.notifications.domain.bounces import Bounce
 from services.notifications.domain.emails import NO_STAFF
 from services.notifications.domain.routes import plan
-from services.notifications.domain.stand_ins import FORWARDED_TO_DEPUTY, BouncedCityEmail, forwarded_to, stand_in_notices
+from services.notifications.domain.stand_ins import (
+    FORWARDED_TO_DEPUTY,
+    BouncedCityEmail,
+    forwarded_to,
+    stand_in_notices,
+)
 from services.notifications.storage import bounces, deliveries, focal_points
 from services.notifications.storage.deliveries import WAKEUP_CHANNEL
 from services.notifications.workflows.recording import Origin, read_staff, record

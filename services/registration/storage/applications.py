@@ -10,7 +10,7 @@ import asyncpg
 
 from services.registration.domain.applications import Application, ApplicationForm, Consent
 from services.registration.domain.reference import COUNTRY_TIMEZONES
-from services.registration.domain.retention import ERASED_NAME
+from services.registration.domain.retention import ERASED_NAME, Retention
 from services.registration.domain.review import Entry, Status
 
 
@@ -192,12 +192,22 @@ async def erase_application(conn: asyncpg.Connection, application_id: UUID, now:
     )
 
 
-async def rejected_due_for_erasure(conn: asyncpg.Connection, closed_before: datetime) -> list[Application]:
+async def due_for_erasure(conn: asyncpg.Connection, now: datetime, retention: Retention) -> list[Application]:
+    """Applications whose retention period is over (domain/retention.py says the same per row), locked:
+    rejected and waitlisted after the call closed, withdrawn after the withdrawal or the close; a
+    waitlisted one not while a selected city of its call has not signed up (else it would hold the batch)."""
     rows = await conn.fetch(
-        "SELECT a.* FROM applications a JOIN calls c ON c.slug = a.call_slug"
-        " WHERE a.status = 'rejected' AND a.erased_at IS NULL AND c.closes_at <= $1"
+        "SELECT a.* FROM applications a JOIN calls c ON c.slug = a.call_slug WHERE a.erased_at IS NULL AND ("
+        " (a.status = 'rejected' AND c.closes_at <= $1::timestamptz - $2::interval)"
+        " OR (a.status = 'withdrawn' AND greatest(c.closes_at, a.withdrawn_at) <= $1::timestamptz - $3::interval)"
+        " OR (a.status = 'waitlisted' AND c.closes_at <= $1::timestamptz - $4::interval AND NOT EXISTS ("
+        "   SELECT 1 FROM cities p JOIN applications s ON s.id = p.application_id"
+        "   WHERE s.call_slug = a.call_slug AND p.status = 'pending')))"
         " ORDER BY a.submitted_at LIMIT 200 FOR UPDATE OF a SKIP LOCKED",
-        closed_before,
+        now,
+        retention.rejected,
+        retention.withdrawn,
+        retention.waitlisted,
     )
     return [_application(r) for r in rows]
 

@@ -112,6 +112,15 @@ async def erase_contact(conn: asyncpg.Connection, email: str) -> list[UUID]:
     return [r["person_id"] for r in rows]
 
 
+async def places_to_offer(conn: asyncpg.Connection, call_slug: str) -> bool:
+    """Whether a selected city of the call has not signed up yet: its place may still go to the waiting list."""
+    return await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM cities c JOIN applications a ON a.id = c.application_id"
+        " WHERE a.call_slug = $1 AND c.status = 'pending')",
+        call_slug,
+    )
+
+
 async def drop_pending_city(conn: asyncpg.Connection, application_id: UUID) -> None:
     """A selected city that withdrew before signing up is not a city of the programme."""
     await conn.execute(

@@ -1,14 +1,17 @@
-"""GDPR: erase a person on request, rejected applicants' data after the retention period, and the
-audit log staff read to account for what was done with the data."""
+"""GDPR: erase a person on request, applicants' data once their stage's retention period is over
+(withdrawn, waitlisted, rejected), and the audit log staff read to account for what was done with the data."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import asyncpg
+
 from services.registration.domain import messages
-from services.registration.domain.retention import erasure_due
+from services.registration.domain.applications import Application
+from services.registration.domain.retention import Retention, erasure_due
 from services.registration.storage import applications, audit, calls, cities
 from shared.contracts import person_id_for_email
 from shared.dependencies import Dependencies
@@ -39,30 +42,46 @@ async def erase_person(deps: Dependencies, email: str, actor: str, reason: str) 
     return len(found) + len(contact_ids)
 
 
-async def erase_expired(deps: Dependencies, keep: timedelta) -> int:
-    """The retention job: erase rejected applications whose call closed more than `keep` ago. Other
-    services are told (PersonErased) once the person has no other record here."""
-    now = deps.now()
+async def erase_expired(deps: Dependencies) -> int:
+    """The retention job: erase the applications whose stage's period is over (domain/retention.py,
+    periods from the *_RETENTION_DAYS settings). Other services are told (PersonErased) once the
+    person has no other record here."""
+    now, retention = deps.now(), Retention.of(deps.settings)
     erased = 0
     async with deps.pool.acquire() as conn, conn.transaction():
-        for application in await applications.rejected_due_for_erasure(conn, now - keep):
-            call = await calls.get_call(conn, application.call_slug)
-            if not erasure_due(application.status, application.erased_at, call.closes_at, now, keep):
-                continue
-            await applications.erase_application(conn, application.id, now)
-            erased += 1
-            email = str(application.form.contact_email)
-            if email and not await applications.person_applications(conn, email):
-                if not await cities.cities_with_person(conn, email):
-                    names = (application.form.contact_name,)
-                    payload = messages.person_erased(application.contact_person_id, email, now, "retention", names)
-                    await deps.publisher.publish(conn, payload, key=application.contact_person_id, at=now)
-                    await deps.keyring.erase(conn, email, now)
-            await audit.record(
-                conn, at=now, actor="system:retention", action="application.erased", subject=str(application.id),
-                reason="retention", details={"kept_days": keep.days},
-            )  # fmt: skip
+        in_line: dict[str, bool] = {}
+        for application in await applications.due_for_erasure(conn, now, retention):
+            slug = application.call_slug
+            call = await calls.get_call(conn, slug)
+            if slug not in in_line:
+                in_line[slug] = await cities.places_to_offer(conn, slug)
+            if erasure_due(
+                application.status, application.erased_at, call.closes_at, application.withdrawn_at, now, retention,
+                places_to_offer=in_line[slug],
+            ):  # fmt: skip
+                await _erase_expired_application(conn, deps, application, retention.kept(application.status), now)
+                erased += 1
     return erased
+
+
+async def _erase_expired_application(
+    conn: asyncpg.Connection, deps: Dependencies, application: Application, kept: timedelta, now: datetime
+) -> None:
+    """Erase one application, audited; a person left with no record here is erased everywhere
+    (PersonErased) and from the audit log's details, as an erasure on request does."""
+    await applications.erase_application(conn, application.id, now)
+    email = str(application.form.contact_email)
+    if email and not await applications.person_applications(conn, email):
+        if not await cities.cities_with_person(conn, email):
+            await audit.scrub_person(conn, email)
+            names = (application.form.contact_name,)
+            payload = messages.person_erased(application.contact_person_id, email, now, "retention", names)
+            await deps.publisher.publish(conn, payload, key=application.contact_person_id, at=now)
+            await deps.keyring.erase(conn, email, now)
+    await audit.record(
+        conn, at=now, actor="system:retention", action="application.erased", subject=str(application.id),
+        reason="retention", details={"stage": application.status.value, "kept_days": kept.days},
+    )  # fmt: skip
 
 
 async def destroy_erased_keys(deps: Dependencies) -> int:

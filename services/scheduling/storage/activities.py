@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -67,6 +68,17 @@ async def programme(conn: asyncpg.Connection) -> list[Activity]:
 
 def _session(row: asyncpg.Record) -> Session:
     return Session(**{**dict(row), "titles": json.loads(row["titles"])})
+
+
+async def ended_with_participants(conn: asyncpg.Connection, ended_before: datetime) -> list[Activity]:
+    """Activities (not tentative) that ended before then and still keep a participant's data, oldest first."""
+    rows = await conn.fetch(
+        "SELECT a.* FROM activities a WHERE a.ends_at <= $1 AND a.status <> 'tentative'"
+        " AND EXISTS (SELECT 1 FROM nominations n WHERE n.activity_id = a.id AND n.erased_at IS NULL)"
+        " ORDER BY a.ends_at LIMIT 100",
+        ended_before,
+    )
+    return [_activity(r) for r in rows]
 
 
 async def sessions(conn: asyncpg.Connection, activity_id: UUID) -> tuple[Session, ...]:

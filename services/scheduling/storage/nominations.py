@@ -118,19 +118,34 @@ async def save_attendance(conn: asyncpg.Connection, n: Nomination) -> None:
     )
 
 
+PLACEHOLDERS = (
+    "name = '(erased)', email = 'erased-' || id || '@erased.pactesur.efus.eu', rank = NULL,"
+    " accessibility_needs = NULL, erased_at = $1, updated_at = $1"
+)
+"""The SET clause that replaces a nomination's person by placeholders at $1 (the id keeps emails unique)."""
+
+
 async def erase_person(conn: asyncpg.Connection, person_id: UUID, email: str, now: datetime) -> list[Nomination]:
     """Replace the person's data by placeholders (counts in reports stay true) and cancel their places;
     returns their nominations as they are now."""
     rows = await conn.fetch(
-        "UPDATE nominations SET name = '(erased)', email = 'erased-' || id || '@erased.pactesur.efus.eu',"
-        " rank = NULL, accessibility_needs = NULL, updated_at = $3,"
+        f"UPDATE nominations SET {PLACEHOLDERS},"
         " status = CASE WHEN status IN ('confirmed', 'waitlisted') THEN 'cancelled' ELSE status END"
-        " WHERE person_id = $1 OR email = $2 RETURNING *",
+        " WHERE person_id = $2 OR email = $3 RETURNING *",
+        now,
         person_id,
         email,
-        now,
     )
     return [_nomination(r) for r in rows]
+
+
+async def erase_participants(conn: asyncpg.Connection, activity_id: UUID, now: datetime) -> int:
+    """Replace the person of every nomination of an activity by placeholders, status and attendance
+    kept (the activity is over: nothing to cancel); returns how many were erased."""
+    result = await conn.execute(
+        f"UPDATE nominations SET {PLACEHOLDERS} WHERE activity_id = $2 AND erased_at IS NULL", now, activity_id
+    )
+    return int(result.split()[-1])
 
 
 async def report(conn: asyncpg.Connection) -> list[ReportLine]:
