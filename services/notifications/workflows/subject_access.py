@@ -9,6 +9,7 @@ from shared.subject_access import SubjectAccess
 
 async def subject_access(deps: Dependencies, email: str) -> SubjectAccess:
     """Everything notifications holds about the address. Registration audits the export."""
+    email = email.strip().lower()  # addresses are compared folded everywhere
     async with deps.pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):
         records = {
             "deliveries": await held.deliveries(conn, email),

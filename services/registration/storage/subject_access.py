@@ -82,8 +82,9 @@ async def sessions(conn: asyncpg.Connection, person_ids: list[UUID]) -> list[dic
 
 
 async def audit_entries(conn: asyncpg.Connection, email: str, subjects: list[str]) -> list[dict[str, Any]]:
-    """Audit entries about the person: about one of `subjects` (their ids, their applications'; an
-    erasure or export names several, comma-separated), done by them, or naming their address."""
+    """Audit entries about the person: about one of `subjects` (their ids, their applications', the
+    cities they are a contact of; an erasure or export names several, comma-separated), done by them,
+    or naming their address."""
     return await _rows(
         conn,
         "SELECT (to_jsonb(l) - 'correlation_id')::text FROM audit_log l"

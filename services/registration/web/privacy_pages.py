@@ -40,7 +40,7 @@ async def privacy(request: Request, who: Admin) -> Response:
     return _page(request)
 
 
-@router.post("/export", response_class=HTMLResponse)
+@router.post("", response_class=HTMLResponse)
 async def export(request: Request, deps: Deps, who: Admin) -> Response:
     data = await posted(request)
     email = data.get("email", "").strip()

@@ -82,7 +82,8 @@ async def _records(conn: asyncpg.Connection, email: str) -> tuple[dict[str, list
         [UUID(r["contact_person_id"]) for r in sent if r.get("contact_person_id")]
         + [UUID(r["person_id"]) for r in contacts] + [UUID(r["id"]) for r in accounts] + [person_id_for_email(email)]
     ))  # fmt: skip
-    subjects = [str(i) for i in [*person_ids, *application_ids]]
+    city_ids = [contact["city_id"] for contact in contacts]  # what the person did as a focal point or deputy
+    subjects = [str(i) for i in [*person_ids, *application_ids]] + city_ids
     records = {
         "applications": sent,
         "information_requests": await held.information_requests(conn, application_ids),
@@ -109,6 +110,7 @@ async def _audit_export(
 
 async def subject_access(deps: Dependencies, email: str, actor: str) -> SubjectAccess:
     """Everything registration holds about the address (its part of an export), audited."""
+    email = email.strip().lower()  # addresses are compared folded everywhere
     async with deps.pool.acquire() as conn, conn.transaction():
         records, person_ids = await _records(conn, email)
         await _audit_export(conn, deps, email, person_ids, actor, {"services": ["registration"], "format": "json"})
@@ -121,7 +123,7 @@ async def export_person(
     """The ZIP of everything the platform holds about the address: registration's records and the
     other services' `answered` (fetched by the caller); a service in `missing` is named in the ZIP
     with why it is absent. Audited with the services it holds and those missing."""
-    now = deps.now()
+    email, now = email.strip().lower(), deps.now()
     async with deps.pool.acquire() as conn, conn.transaction():
         records, person_ids = await _records(conn, email)
         own = SubjectAccess(service="registration", email=email, generated_at=now, records=records)
