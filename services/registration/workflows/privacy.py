@@ -72,16 +72,22 @@ async def audit_log(deps: Dependencies, subject: str | None = None) -> list[dict
         return await audit.entries(conn, subject)
 
 
+def _person_ids(
+    email: str, sent: list[dict[str, Any]], contacts: list[dict[str, Any]], accounts: list[dict[str, Any]]
+) -> list[UUID]:
+    """The ids the person has here (as an applicant, a city contact, a staff account; the one derived
+    from the address), which their sign-in links, sessions and audit entries name."""
+    ids = [a["contact_person_id"] for a in sent] + [c["person_id"] for c in contacts] + [s["id"] for s in accounts]
+    return list(dict.fromkeys([*(UUID(i) for i in ids if i), person_id_for_email(email)]))
+
+
 async def _records(conn: asyncpg.Connection, email: str) -> tuple[dict[str, list[dict[str, Any]]], list[UUID]]:
     """Registration's records about the address, and the person ids they name."""
     sent = await held.applications(conn, email)
     contacts = await held.city_contacts(conn, email)
     accounts = await held.staff_accounts(conn, email)
     application_ids = [UUID(a["id"]) for a in sent]
-    person_ids = list(dict.fromkeys(
-        [UUID(r["contact_person_id"]) for r in sent if r.get("contact_person_id")]
-        + [UUID(r["person_id"]) for r in contacts] + [UUID(r["id"]) for r in accounts] + [person_id_for_email(email)]
-    ))  # fmt: skip
+    person_ids = _person_ids(email, sent, contacts, accounts)
     city_ids = [contact["city_id"] for contact in contacts]  # what the person did as a focal point or deputy
     subjects = [str(i) for i in [*person_ids, *application_ids]] + city_ids
     records = {
