@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     """Public base URL of scheduling (its pages, ICS and decline links); default: see `public_url_of`."""
     notifications_public_url: AnyHttpUrl | None = None
     """Public base URL of notifications (its pages, unsubscribe links); default: see `public_url_of`."""
+    scheduling_internal_url: AnyHttpUrl | None = None
+    """Where registration calls scheduling's staff API (the subject access export); default: its public URL."""
+    notifications_internal_url: AnyHttpUrl | None = None
+    """Where registration calls notifications' staff API (the subject access export); default: its public URL."""
     notifications_max_send_rate: float = Field(default=20.0, ge=0)
     """Emails per second each notifications process sends at most (relay limits); 0 = unlimited."""
     notifications_smtp_connections: int = Field(default=4, ge=1, le=32)
@@ -161,6 +165,12 @@ class Settings(BaseSettings):
         if service != "registration" and parts.port == self.registration_port:
             parts = parts._replace(netloc=f"{parts.hostname}:{self.port_of(service)}")
         return urlunsplit(parts)
+
+    def internal_url_of(self, service: str) -> str:
+        """Where another service calls `service` (no trailing slash): its *_INTERNAL_URL (a container's
+        name in compose, say), else its public URL."""
+        configured = getattr(self, f"{service}_internal_url", None)
+        return str(configured).rstrip("/") if configured else self.public_url_of(service)
 
 
 class ConfigError(SystemExit):

@@ -87,6 +87,7 @@ async def _page_kinds(stack, city: dict, focal_point: dict) -> list[PageKind]:
         PageKind("new call", "registration", "/staff/new-call"),
         PageKind("edit a call", "registration", f"/staff/calls/{slug}/edit"),
         PageKind("staff accounts", "registration", "/staff/accounts"),
+        PageKind("personal data export", "registration", "/staff/privacy"),
         PageKind("city registry", "registration", "/staff/cities"),
         PageKind("a city", "registration", f"/staff/cities/{city['id']}"),
         PageKind("not found", "registration", f"/staff/calls/no-such-{uuid.uuid4().hex[:6]}"),

@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from services.notifications import consumers, workers
-from services.notifications.api import bounces, deliveries
+from services.notifications.api import bounces, deliveries, subject_access
 from services.notifications.api.metrics import delivery_metrics
 from services.notifications.mail.smtp import SmtpSender
 from services.notifications.storage.deliveries import WAKEUP_CHANNEL
@@ -26,7 +26,7 @@ SERVICE = Service(
     name="notifications",
     title="PACTESUR 2 notifications",
     migrations=Path(__file__).parent / "migrations",
-    routers=[deliveries.router, bounces.router, *page_routers],
+    routers=[deliveries.router, bounces.router, subject_access.router, *page_routers],
     consumes=consumers.CONSUMES,
     workers=background_loops,
     metrics=delivery_metrics,

@@ -10,6 +10,7 @@ from services.registration.api import accounts as account_api
 from services.registration.api import applicants as applicant_api
 from services.registration.api import cities as city_api
 from services.registration.api import staff as staff_api
+from services.registration.api import subject_access as subject_access_api
 from services.registration.domain.calls import CallNotOpen
 from services.registration.domain.cities import SIGNING_IN, sorted_contacts
 from services.registration.web import sign_in as sign_in_pages
@@ -119,6 +120,7 @@ SERVICE = Service(
     routers=[
         applicant_api.router,
         staff_api.router,
+        subject_access_api.router,
         account_api.router,
         city_api.router,
         *web.routers,

@@ -51,6 +51,7 @@ AUDIT_ACTIONS = {
     "application.link_resent": N_("Application link sent again"),
     "application.erased": N_("Personal data erased"),
     "person.erased": N_("Personal data erased"),
+    "person.exported": N_("Personal data exported"),
     "review.moved": N_("Moved in the review"),
     "review.more_information_requested": N_("More information asked of the applicant"),
     "application.information_provided": N_("More information given by the applicant"),

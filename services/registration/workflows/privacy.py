@@ -1,5 +1,6 @@
-"""GDPR: erase a person on request, applicants' data once their stage's retention period is over
-(withdrawn, waitlisted, rejected), and the audit log staff read to account for what was done with the data."""
+"""GDPR: what the platform holds about a person (subject access, the export), erase a person on
+request, applicants' data once their stage's retention period is over (withdrawn, waitlisted,
+rejected), and the audit log staff read to account for what was done with the data."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from uuid import UUID
 import asyncpg
 
 from services.registration.domain import messages
+from services.registration.domain import subject_access as export
 from services.registration.domain.applications import Application
 from services.registration.domain.retention import Retention, erasure_due
 from services.registration.storage import applications, audit, calls, cities
+from services.registration.storage import subject_access as held
 from shared.contracts import person_id_for_email
 from shared.dependencies import Dependencies
 from shared.logs import correlation_id
 from shared.storage import person_keys
+from shared.subject_access import SubjectAccess
 
 
 async def erase_person(deps: Dependencies, email: str, actor: str, reason: str) -> int:
@@ -95,3 +99,70 @@ async def audit_log(deps: Dependencies, subject: str | None = None) -> list[dict
     """The latest entries of the audit log, all or about one subject (an application, a call...)."""
     async with deps.pool.acquire() as conn:
         return await audit.entries(conn, subject)
+
+
+def _person_ids(
+    email: str, sent: list[dict[str, Any]], contacts: list[dict[str, Any]], accounts: list[dict[str, Any]]
+) -> list[UUID]:
+    """The ids the person has here (as an applicant, a city contact, a staff account; the one derived
+    from the address), which their sign-in links, sessions and audit entries name."""
+    ids = [a["contact_person_id"] for a in sent] + [c["person_id"] for c in contacts] + [s["id"] for s in accounts]
+    return list(dict.fromkeys([*(UUID(i) for i in ids if i), person_id_for_email(email)]))
+
+
+async def _records(conn: asyncpg.Connection, email: str) -> tuple[dict[str, list[dict[str, Any]]], list[UUID]]:
+    """Registration's records about the address, and the person ids they name."""
+    sent = await held.applications(conn, email)
+    contacts = await held.city_contacts(conn, email)
+    accounts = await held.staff_accounts(conn, email)
+    application_ids = [UUID(a["id"]) for a in sent]
+    person_ids = _person_ids(email, sent, contacts, accounts)
+    city_ids = [contact["city_id"] for contact in contacts]  # what the person did as a focal point or deputy
+    subjects = [str(i) for i in [*person_ids, *application_ids]] + city_ids
+    records = {
+        "applications": sent,
+        "information_requests": await held.information_requests(conn, application_ids),
+        "reviews": await held.reviews(conn, application_ids),
+        "city_contacts": contacts,
+        "staff_accounts": accounts,
+        "sign_in_links": await held.sign_in_links(conn, person_ids),
+        "sessions": await held.sessions(conn, person_ids),
+        "audit_log": await held.audit_entries(conn, email, subjects),
+    }
+    return records, person_ids
+
+
+async def _audit_export(
+    conn: asyncpg.Connection, deps: Dependencies, email: str, person_ids: list[UUID], actor: str, details: dict
+) -> None:
+    """An export is itself processing of personal data: it is audited like an erasure (the details name
+    the address, so that an erasure scrubs them)."""
+    await audit.record(
+        conn, at=deps.now(), actor=actor, action="person.exported", subject=",".join(map(str, person_ids)),
+        details={"email": email} | details, correlation_id=correlation_id.get(),
+    )  # fmt: skip
+
+
+async def subject_access(deps: Dependencies, email: str, actor: str) -> SubjectAccess:
+    """Everything registration holds about the address (its part of an export), audited."""
+    email = email.strip().lower()  # addresses are compared folded everywhere
+    async with deps.pool.acquire() as conn, conn.transaction():
+        records, person_ids = await _records(conn, email)
+        await _audit_export(conn, deps, email, person_ids, actor, {"services": ["registration"], "format": "json"})
+    return SubjectAccess(service="registration", email=email, generated_at=deps.now(), records=records)
+
+
+async def export_person(
+    deps: Dependencies, email: str, actor: str, answered: dict[str, SubjectAccess], missing: dict[str, str]
+) -> export.Export:
+    """The ZIP of everything the platform holds about the address: registration's records and the
+    other services' `answered` (fetched by the caller); a service in `missing` is named in the ZIP
+    with why it is absent. Audited with the services it holds and those missing."""
+    email, now = email.strip().lower(), deps.now()
+    async with deps.pool.acquire() as conn, conn.transaction():
+        records, person_ids = await _records(conn, email)
+        own = SubjectAccess(service="registration", email=email, generated_at=now, records=records)
+        everything = {"registration": own} | answered
+        details = {"services": list(everything), "missing": sorted(missing), "format": "zip"}
+        await _audit_export(conn, deps, email, person_ids, actor, details)
+    return export.export_zip(email, now, everything, missing)
