@@ -4,9 +4,11 @@ one email address, as JSON. Registration reads the other services' answers over 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from pydantic import BaseModel, Field
 
 PATH = "/api/v1/staff/subject-access"
@@ -23,3 +25,8 @@ class SubjectAccess(BaseModel):
 
     def count(self) -> int:
         return sum(len(rows) for rows in self.records.values())
+
+
+async def json_rows(conn: asyncpg.Connection, query: str, *args: object) -> list[dict[str, Any]]:
+    """The rows of a query that selects one JSON text per row (each service's storage/subject_access)."""
+    return [json.loads(row[0]) for row in await conn.fetch(query, *args)]

@@ -4,20 +4,17 @@ an address may hold `%` or `_`."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import asyncpg
 
-
-async def _rows(conn: asyncpg.Connection, query: str, *args: object) -> list[dict[str, Any]]:
-    return [json.loads(row[0]) for row in await conn.fetch(query, *args)]
+from shared.subject_access import json_rows
 
 
 async def deliveries(conn: asyncpg.Connection, email: str) -> list[dict[str, Any]]:
     """Every email to the address: what was sent, when, how it went, and its text. Not the event it came
     from (it may name other people) nor the HTML body and calendar file (the same text again)."""
-    return await _rows(
+    return await json_rows(
         conn,
         "SELECT jsonb_build_object('id', id, 'event_type', event_type, 'template', template, 'language', language,"
         " 'recipient', recipient, 'essential', essential, 'message_id', message_id, 'subject', subject,"
@@ -30,12 +27,12 @@ async def deliveries(conn: asyncpg.Connection, email: str) -> list[dict[str, Any
 
 async def opt_outs(conn: asyncpg.Connection, email: str) -> list[dict[str, Any]]:
     query = "SELECT to_jsonb(o)::text FROM opt_outs o WHERE recipient = lower($1) ORDER BY kind"
-    return await _rows(conn, query, email)
+    return await json_rows(conn, query, email)
 
 
 async def bounces(conn: asyncpg.Connection, email: str) -> list[dict[str, Any]]:
     """The bounce reports about mail to the address, and whether it is marked as one that bounces."""
-    return await _rows(
+    return await json_rows(
         conn,
         "SELECT (to_jsonb(b) || jsonb_build_object('record', 'bounce_report'))::text FROM bounces b"
         " WHERE recipient = lower($1)"
@@ -46,4 +43,4 @@ async def bounces(conn: asyncpg.Connection, email: str) -> list[dict[str, Any]]:
 
 
 async def staff_profiles(conn: asyncpg.Connection, email: str) -> list[dict[str, Any]]:
-    return await _rows(conn, "SELECT to_jsonb(p)::text FROM staff_profiles p WHERE email = lower($1)", email)
+    return await json_rows(conn, "SELECT to_jsonb(p)::text FROM staff_profiles p WHERE email = lower($1)", email)

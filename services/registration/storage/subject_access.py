@@ -7,20 +7,17 @@ hold `%` or `_`."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-
-async def _rows(conn: asyncpg.Connection, query: str, *args: object) -> list[dict[str, Any]]:
-    return [json.loads(row[0]) for row in await conn.fetch(query, *args)]
+from shared.subject_access import json_rows
 
 
 async def applications(conn: asyncpg.Connection, email: str) -> list[dict[str, Any]]:
     """The applications the address sent as the city's official contact, with their form and status."""
-    return await _rows(
+    return await json_rows(
         conn,
         "SELECT (to_jsonb(a) - 'correlation_id')::text FROM applications a"
         " WHERE lower(contact_email) = lower($1) ORDER BY submitted_at",
@@ -30,7 +27,7 @@ async def applications(conn: asyncpg.Connection, email: str) -> list[dict[str, A
 
 async def information_requests(conn: asyncpg.Connection, application_ids: list[UUID]) -> list[dict[str, Any]]:
     """Staff's questions about those applications and the person's answers."""
-    return await _rows(
+    return await json_rows(
         conn,
         "SELECT to_jsonb(r)::text FROM information_requests r WHERE application_id = ANY($1::uuid[]) ORDER BY asked_at",
         application_ids,
@@ -39,7 +36,7 @@ async def information_requests(conn: asyncpg.Connection, application_ids: list[U
 
 async def reviews(conn: asyncpg.Connection, application_ids: list[UUID]) -> list[dict[str, Any]]:
     """Staff's scores and comments on those applications: opinions about what the person wrote."""
-    return await _rows(
+    return await json_rows(
         conn,
         "SELECT to_jsonb(r)::text FROM reviews r WHERE application_id = ANY($1::uuid[]) ORDER BY reviewed_at",
         application_ids,
@@ -48,7 +45,7 @@ async def reviews(conn: asyncpg.Connection, application_ids: list[UUID]) -> list
 
 async def city_contacts(conn: asyncpg.Connection, email: str) -> list[dict[str, Any]]:
     """Where the address is a city's focal point, deputy or other contact, with the city it is for."""
-    return await _rows(
+    return await json_rows(
         conn,
         "SELECT (to_jsonb(c) || jsonb_build_object('city', ci.name, 'city_country', ci.country,"
         " 'city_status', ci.status))::text"
@@ -59,12 +56,12 @@ async def city_contacts(conn: asyncpg.Connection, email: str) -> list[dict[str, 
 
 
 async def staff_accounts(conn: asyncpg.Connection, email: str) -> list[dict[str, Any]]:
-    return await _rows(conn, "SELECT to_jsonb(s)::text FROM staff_accounts s WHERE lower(email) = lower($1)", email)
+    return await json_rows(conn, "SELECT to_jsonb(s)::text FROM staff_accounts s WHERE lower(email) = lower($1)", email)
 
 
 async def sign_in_links(conn: asyncpg.Connection, person_ids: list[UUID]) -> list[dict[str, Any]]:
     """The one-time links sent to the person: when, for which city, whether used (not the token's hash)."""
-    return await _rows(
+    return await json_rows(
         conn,
         "SELECT (to_jsonb(l) - 'token_sha256')::text FROM sign_in_links l WHERE person_id = ANY($1::uuid[])"
         " ORDER BY created_at",
@@ -74,7 +71,7 @@ async def sign_in_links(conn: asyncpg.Connection, person_ids: list[UUID]) -> lis
 
 async def sessions(conn: asyncpg.Connection, person_ids: list[UUID]) -> list[dict[str, Any]]:
     """The person's sign-in sessions, with the address they signed in from."""
-    return await _rows(
+    return await json_rows(
         conn,
         "SELECT to_jsonb(s)::text FROM sessions s WHERE person_id = ANY($1::uuid[]) ORDER BY created_at",
         person_ids,
@@ -85,7 +82,7 @@ async def audit_entries(conn: asyncpg.Connection, email: str, subjects: list[str
     """Audit entries about the person: about one of `subjects` (their ids, their applications', the
     cities they are a contact of; an erasure or export names several, comma-separated), done by them,
     or naming their address."""
-    return await _rows(
+    return await json_rows(
         conn,
         "SELECT (to_jsonb(l) - 'correlation_id')::text FROM audit_log l"
         " WHERE string_to_array(subject, ',') && $2::text[] OR lower(actor) = lower($1)"

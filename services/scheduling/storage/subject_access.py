@@ -3,19 +3,16 @@ are compared with `lower(...) = lower($1)`, never LIKE: an address may hold `%` 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import asyncpg
 
-
-async def _rows(conn: asyncpg.Connection, query: str, *args: object) -> list[dict[str, Any]]:
-    return [json.loads(row[0]) for row in await conn.fetch(query, *args)]
+from shared.subject_access import json_rows
 
 
 async def nominations(conn: asyncpg.Connection, email: str) -> list[dict[str, Any]]:
     """The person's nominations (participations), with the activity each is for."""
-    return await _rows(
+    return await json_rows(
         conn,
         "SELECT (to_jsonb(n) || jsonb_build_object('activity_titles', a.titles, 'activity_starts_at', a.starts_at,"
         " 'activity_ends_at', a.ends_at, 'activity_host_city', a.host_city))::text"
@@ -27,7 +24,7 @@ async def nominations(conn: asyncpg.Connection, email: str) -> list[dict[str, An
 
 async def reminders(conn: asyncpg.Connection, email: str) -> list[dict[str, Any]]:
     """The reminders planned or sent for those nominations."""
-    return await _rows(
+    return await json_rows(
         conn,
         "SELECT to_jsonb(r)::text FROM reminders r JOIN nominations n ON n.id = r.nomination_id"
         " WHERE lower(n.email) = lower($1) ORDER BY r.due_at",
@@ -37,7 +34,7 @@ async def reminders(conn: asyncpg.Connection, email: str) -> list[dict[str, Any]
 
 async def city_contacts(conn: asyncpg.Connection, email: str) -> list[dict[str, Any]]:
     """The signed-up cities (projection of registration's events) where the address is focal point or deputy."""
-    return await _rows(
+    return await json_rows(
         conn,
         "SELECT to_jsonb(m)::text FROM city_members m WHERE lower(m.focal_point->>'email') = lower($1)"
         " OR lower(m.deputy->>'email') = lower($1) ORDER BY m.name",
@@ -47,7 +44,7 @@ async def city_contacts(conn: asyncpg.Connection, email: str) -> list[dict[str, 
 
 async def cities_heard_of(conn: asyncpg.Connection, email: str) -> list[dict[str, Any]]:
     """The cities heard of from applications where the address is the contact."""
-    return await _rows(
+    return await json_rows(
         conn,
         "SELECT to_jsonb(c)::text FROM cities c WHERE lower(c.contact_email) = lower($1) ORDER BY c.city",
         email,
