@@ -76,7 +76,7 @@ async def _page_kinds(stack, city: dict, focal_point: dict) -> list[PageKind]:
         assert own.status_code == 201, own.text
     async with httpx.AsyncClient(base_url=stack["notifications"].url, timeout=20, headers=ADMIN) as api:
         deliveries = await wait_for(lambda: _some_deliveries(api), "an email in the delivery log")
-    account = next(a for a in accounts if a["role"] == "reviewer") if accounts else None
+    account = next((a for a in accounts if a["role"] == "reviewer"), None)
     kinds = [
         PageKind("applicant form", "registration", f"/calls/{SLUG}/apply", signed_in=False),
         PageKind("sign-in", "registration", "/sign-in", signed_in=False),

@@ -183,6 +183,38 @@ async def test_anonymous_visitors_and_reviewers_are_refused(stack, person):
         await reviewer.aclose()
 
 
+async def test_an_admin_erases_a_person_from_the_staff_page_after_confirming(stack, client, db):
+    applicant = email()
+    slug = await new_call(client)
+    application_id = await apply(client, slug, applicant, contact_name="Marta Erasmus")
+    browser = await signed_in(stack["registration"].url, ADMIN_TOKEN)
+    try:
+        page = await browser.get("/staff/privacy", params={"lang": "fr"})
+        assert "Effacer les données d’une personne" in page.text
+        unconfirmed = {"csrf_token": csrf_of(page), "email": applicant, "reason": ""}
+        refused = await browser.post("/staff/privacy/erase", data=unconfirmed)
+        assert refused.status_code == 422 and 'id="erase_reason-error"' in refused.text
+        assert 'id="erase_confirm-error"' in refused.text and applicant in refused.text  # the form kept
+        assert await db.fetchval("SELECT contact_email FROM applications WHERE id = $1", uuid.UUID(application_id))
+        confirmed = unconfirmed | {"csrf_token": csrf_of(refused), "reason": "request of 3 December", "confirm": "yes"}
+        done = await browser.post("/staff/privacy/erase", data=confirmed)
+        assert done.status_code == 200 and 'role="alert"' in done.text
+    finally:
+        await browser.aclose()
+    query = "SELECT contact_email, erased_at FROM applications WHERE id = $1"
+    row = await db.fetchrow(query, uuid.UUID(application_id))
+    assert row["contact_email"] is None and row["erased_at"] is not None
+    reasons = await db.fetch("SELECT reason FROM audit_log WHERE action = 'person.erased' ORDER BY at DESC LIMIT 5")
+    assert "request of 3 December" in [r["reason"] for r in reasons]
+    reviewer = await signed_in(stack["registration"].url, REVIEWER_TOKEN)
+    try:
+        page = await reviewer.get("/staff/accounts")
+        posted = {"csrf_token": csrf_of(page), "email": email(), "reason": "x", "confirm": "yes"}
+        assert (await reviewer.post("/staff/privacy/erase", data=posted)).status_code == 403
+    finally:
+        await reviewer.aclose()
+
+
 @pytest.fixture(scope="module")
 def registration_without_notifications(stack, tmp_path_factory) -> Iterator[ServiceProcess]:
     """A second registration process on the same database and broker, told that notifications is
