@@ -29,7 +29,10 @@ from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import SERVICES, ServiceStack, StackConfig
 from shared.security.auth import token_hash
 
-PASSED_THROUGH = ("SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM")
+PASSED_THROUGH = (
+    "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM",
+    "BOUNCE_ADDRESS", "BOUNCE_SMTP_PORT", "BOUNCE_WEBHOOK_SECRET",
+)  # fmt: skip
 LOCAL = Path(__file__).resolve().parents[2] / ".local"
 DATABASE = "pactesur"
 DEMO_ADMIN = os.environ.get("PACTESUR_DEMO_ADMIN", "demo-admin@efus.example.eu")
