@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     """Notifications listens there (SMTP, on BIND_HOST) for bounce reports to the bounce address; 0: not."""
     bounce_webhook_secret: SecretStr | None = None
     """Shared secret of the bounce webhook (POST /api/v1/bounces, HMAC-SHA256 signed); empty: no webhook."""
+    staff_notice_window_seconds: int = Field(default=300, ge=0)
+    """A staff member gets at most one email of a kind per this many seconds: the notices that follow the
+    first wait and go together as one email when the window ends; 0: each notice at once."""
     notifications_max_attempts: int = Field(default=8, ge=1)
     """Attempts before a transiently failing email is marked failed and dead-lettered."""
     notifications_retry_base_seconds: float = Field(default=5.0, gt=0)

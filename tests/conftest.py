@@ -127,6 +127,8 @@ async def database_url(infrastructure) -> str:
 def start_stack(
     database_url: str, kafka_bootstrap_servers: str, sink: SmtpSink, log_dir: Path, **extra: object
 ) -> ServiceStack:
+    # Tests read each staff notice as it comes (tests/test_staff_notice_coalescing.py tests the window).
+    extra["extra_env"] = {"STAFF_NOTICE_WINDOW_SECONDS": "0", **extra.get("extra_env", {})}  # type: ignore[dict-item]
     config = StackConfig(
         database_url=database_url,
         kafka_bootstrap_servers=kafka_bootstrap_servers,

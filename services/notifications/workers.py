@@ -1,5 +1,6 @@
 """Notifications' background loops (thin: each round is a workflow): the delivery loop sends what is
 due and otherwise waits on its wakeup; the digest loop composes the staff digests once a minute; the
+coalescing loop sends the staff notices whose window ended (workflows/coalescing.py); the
 retention loop empties old emails' bodies once a minute (workflows/retention.py); with a bounce address
 and port, the bounce inbox receives the reports of mail that bounced (mail/inbound.py)."""
 
@@ -11,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 
 from services.notifications.mail.inbound import serve_bounce_inbox
-from services.notifications.workflows import retention
+from services.notifications.workflows import coalescing, retention
 from services.notifications.workflows.digest import compose_due
 from services.notifications.workflows.sending import BATCH, Sending, deliver_due
 from shared.background import in_rounds
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 POLL_INTERVAL = 1.0
 DIGEST_INTERVAL = 60.0
 RETENTION_INTERVAL = 60.0
+COALESCING_INTERVAL = 5.0
 PAUSE_AFTER_DATABASE_ERROR = 1.0
 
 
@@ -60,6 +62,14 @@ def build(deps: Dependencies, sending: Sending, wakeup: NotifyWakeup) -> list[Ca
             expected=DATABASE_ERRORS,
         )
 
+    async def release_coalesced() -> None:
+        await in_rounds(
+            "release_coalesced",
+            partial(coalescing.release_due, deps, wakeup.poke),
+            wait=partial(asyncio.sleep, COALESCING_INTERVAL),
+            expected=DATABASE_ERRORS,
+        )
+
     async def erase_old_bodies() -> None:
         await in_rounds(
             "erase_old_bodies",
@@ -69,7 +79,7 @@ def build(deps: Dependencies, sending: Sending, wakeup: NotifyWakeup) -> list[Ca
             expected=DATABASE_ERRORS,
         )
 
-    loops = [deliver_emails, compose_digests, erase_old_bodies]
+    loops = [deliver_emails, compose_digests, release_coalesced, erase_old_bodies]
     if deps.settings.bounce_address and deps.settings.bounce_smtp_port:
 
         async def bounce_inbox() -> None:

@@ -34,6 +34,8 @@ class NewDelivery:
     unsubscribe_url: str | None = None
     calendar: str | None = None
     calendar_method: str | None = None
+    release_at: datetime | None = None
+    """A coalesced staff notice: when its window ends (domain/coalescing.py)."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from services.notifications.domain.coalescing import WaitingNotice
 from services.notifications.domain.emails import Recipient, failure_notices
 from services.notifications.domain.routes import plan
 from services.notifications.domain.stand_ins import BouncedCityEmail, stand_in_notices
@@ -275,6 +276,28 @@ _, [_STAND_IN_NOTICE] = stand_in_notices(
 SAMPLES: dict[str, dict[str, Any]] = {template: _planned_context(template, p) for template, p in PAYLOADS.items()} | {
     "staff_delivery_failed": dict(_FAILURE_NOTICE.context),
     "staff_focal_point_bounced": dict(_STAND_IN_NOTICE.context),
+    "staff_notices": {
+        "notices": [
+            WaitingNotice(
+                1,
+                "staff@efus.eu",
+                "staff_new_application",
+                "en",
+                "New application: Riga (LV)",
+                "Riga (LV) has applied.",
+                SAMPLE_TIME,
+            ),
+            WaitingNotice(
+                2,
+                "staff@efus.eu",
+                "staff_new_application",
+                "en",
+                "New application: Lyon (FR)",
+                "Lyon (FR) has applied.",
+                SAMPLE_TIME,
+            ),
+        ]
+    },  # fmt: skip
     "staff_digest": {
         "items": [
             {"subject": "New application: Riga (LV)", "text": "Riga (LV) has applied."},

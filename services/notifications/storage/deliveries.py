@@ -34,8 +34,8 @@ async def add_deliveries(conn: asyncpg.Connection, deliveries: list[NewDelivery]
         new_id = await conn.fetchval(
             "INSERT INTO deliveries (event_id, recipient, template, event_type, essential, language, message_id,"
             " subject, body_text, body_html, correlation_id, status, decision, event, unsubscribe_url, calendar,"
-            " calendar_method)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, $17)"
+            " calendar_method, release_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, $17, $18)"
             " ON CONFLICT (event_id, recipient, template) DO NOTHING RETURNING id",
             d.event_id,
             d.recipient,
@@ -54,6 +54,7 @@ async def add_deliveries(conn: asyncpg.Connection, deliveries: list[NewDelivery]
             d.unsubscribe_url,
             d.calendar,
             d.calendar_method,
+            d.release_at,
         )
         if new_id is not None:
             ids.append(new_id)

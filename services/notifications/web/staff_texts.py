@@ -59,6 +59,7 @@ TEMPLATES = {
     "staff_delivery_failed": N_("Staff notice: an email was not delivered"),
     "staff_focal_point_bounced": N_("Staff notice: a focal point's email bounced"),
     "staff_digest": N_("Staff daily digest"),
+    "staff_notices": N_("Staff notices sent together"),
     "staff_more_information_received": N_("Staff notice: more information received"),
     "staff_new_application": N_("Staff notice: new application"),
     "staff_nomination_cancelled": N_("Staff notice: nomination cancelled"),

@@ -29,7 +29,7 @@ async def record_emails(deps: Dependencies, conn: asyncpg.Connection, event: Eve
     staff = await read_staff(conn, deps.settings) if mails_staff(event.payload) else NO_STAFF
     emails = plan(event, staff.members)
     origin = Origin(event.event_id, event.type, event.correlation_id, event.received_json().decode())
-    await record(conn, deps.settings, origin, emails, staff)
+    await record(conn, deps.settings, origin, emails, staff, now=deps.now())
 
 
 async def keep_city_contacts(conn: asyncpg.Connection, event: Event[CitySignedUp | ContactChanged]) -> None:

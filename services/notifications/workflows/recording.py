@@ -5,16 +5,18 @@ read, once, and only when an email goes to them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import asyncpg
 
+from services.notifications.domain.coalescing import coalesces, held_until
 from services.notifications.domain.delivery import NewDelivery
 from services.notifications.domain.emails import PlannedEmail, Preferences, Staff, disposition, message_id, staff_of
 from services.notifications.domain.unsubscribe import unsubscribe_url
 from services.notifications.mail.rendering import render
-from services.notifications.storage import bounces, deliveries, preferences
+from services.notifications.storage import bounces, coalescing, deliveries, preferences
 from shared.calendar import build_ics
 from shared.settings import Settings
 
@@ -35,10 +37,16 @@ async def read_staff(conn: asyncpg.Connection, settings: Settings) -> Staff:
 
 
 async def record(
-    conn: asyncpg.Connection, settings: Settings, origin: Origin, emails: list[PlannedEmail], staff: Staff
+    conn: asyncpg.Connection,
+    settings: Settings,
+    origin: Origin,
+    emails: list[PlannedEmail],
+    staff: Staff,
+    now: datetime | None = None,
 ) -> list[int]:
     """Write one row per planned email; returns the new row ids. `staff` carries the digest choices
-    (emails to staff come from it; without any, NO_STAFF)."""
+    (emails to staff come from it; without any, NO_STAFF). Given `now`, staff notices are coalesced
+    (domain/coalescing.py)."""
     if not emails:
         return []
     optional = [e.recipient.email for e in emails if not e.essential]
@@ -73,4 +81,31 @@ async def record(
                 calendar_method=email.calendar.method if email.calendar else None,
             )
         )
+    if now is not None:
+        rows = await _coalesced(conn, settings, emails, rows, now)
     return await deliveries.add_deliveries(conn, rows)
+
+
+async def _coalesced(
+    conn: asyncpg.Connection, settings: Settings, emails: list[PlannedEmail], rows: list[NewDelivery], now: datetime
+) -> list[NewDelivery]:
+    """Staff notices going now: the first of a window goes (and opens one), the others wait for its end."""
+    window = timedelta(seconds=settings.staff_notice_window_seconds)
+    candidates = [
+        i for i, (e, r) in enumerate(zip(emails, rows, strict=True)) if coalesces(e) and r.status == "pending"
+    ]
+    if window <= timedelta(0) or not candidates:
+        return rows
+    last = await coalescing.last_sent(conn, [(rows[i].recipient.lower(), rows[i].template) for i in candidates])
+    opened = []
+    for i in candidates:
+        key = (rows[i].recipient.lower(), rows[i].template)
+        until = held_until(last.get(key), now, window)
+        if until is None:
+            opened.append(key)
+            last[key] = now
+        else:
+            decision = f"coalesced: sent with the other notices of this kind at {until:%H:%M:%S} UTC"
+            rows[i] = replace(rows[i], status="coalesced", decision=decision, release_at=until)
+    await coalescing.opened(conn, opened, now)
+    return rows
