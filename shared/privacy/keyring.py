@@ -74,8 +74,7 @@ class Keyring:
         missing = [address for address, subject in subjects.items() if subject not in stored]
         if missing:
             new = [(kid := uuid4(), subjects[address], self.wrap(kid, AESGCM.generate_key(256))) for address in missing]
-            await person_keys.add_keys(conn, new)
-            stored = await person_keys.keys_of_subjects(conn, list(subjects.values()))
+            stored |= await person_keys.add_keys(conn, new)
         return {
             address: (stored[subject].kid, self.unwrap(stored[subject].kid, stored[subject].wrapped))
             for address, subject in subjects.items()

@@ -27,12 +27,17 @@ async def keys_of_subjects(conn: asyncpg.Connection, subjects: list[bytes]) -> d
     return {bytes(row["subject"]): _key(row) for row in rows}
 
 
-async def add_keys(conn: asyncpg.Connection, new: list[tuple[UUID, bytes, str]]) -> None:
-    """New (kid, subject, wrapped key) rows; a subject that got a key meanwhile keeps that one."""
-    await conn.executemany(
-        "INSERT INTO keystore.person_keys (kid, subject, wrapped) VALUES ($1, $2, $3) ON CONFLICT (subject) DO NOTHING",
-        new,
-    )
+async def add_keys(conn: asyncpg.Connection, new: list[tuple[UUID, bytes, str]]) -> dict[bytes, StoredKey]:
+    """New (kid, subject, wrapped key) rows, and the key each subject has now: a subject that got a key
+    meanwhile keeps that one (the no-op update makes RETURNING give it, in the same round trip)."""
+    rows = await conn.fetch(
+        "INSERT INTO keystore.person_keys (kid, subject, wrapped)"
+        " SELECT * FROM unnest($1::uuid[], $2::bytea[], $3::text[])"
+        " ON CONFLICT (subject) DO UPDATE SET subject = EXCLUDED.subject"
+        " RETURNING subject, kid, wrapped, erased_at",
+        [n[0] for n in new], [n[1] for n in new], [n[2] for n in new],
+    )  # fmt: skip
+    return {bytes(row["subject"]): _key(row) for row in rows}
 
 
 async def keys_by_id(conn: asyncpg.Connection | asyncpg.Pool, kids: list[UUID]) -> dict[UUID, StoredKey]:
