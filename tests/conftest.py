@@ -231,3 +231,21 @@ async def read_dead_letters(bootstrap: str, wanted: Callable[[ConsumerRecord], b
     finally:
         await consumer.stop()
     return found
+
+
+@pytest.fixture
+async def pool(stack):
+    """A small pool on the stack's database, in registration's schema (a test file may define its own)."""
+    from shared.storage.database import create_pool
+
+    connections = await create_pool(stack.config.database_url, "registration", max_size=2)
+    yield connections
+    await connections.close()
+
+
+@pytest.fixture
+def at(stack, pool):
+    """Registration's workflow dependencies with the clock at a given moment."""
+    from tests.registration_helpers import deps_at
+
+    return lambda moment: deps_at(stack, pool, moment)

@@ -3,25 +3,9 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from services.registration.workflows.calls import announce_closed_calls
 from services.registration.workflows.privacy import erase_expired
-from shared.storage.database import create_pool
-from tests.registration_helpers import ADMIN, apply, deps_at, email, events, last_event, new_call, staff_move, stage
-
-
-@pytest.fixture
-async def pool(stack):
-    pool = await create_pool(stack.config.database_url, "registration", max_size=2)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture
-def at(stack, pool):
-    """The workflows' dependencies with the clock at a given moment."""
-    return lambda moment: deps_at(stack, pool, moment)
+from tests.registration_helpers import ADMIN, apply, email, events, last_event, new_call, staff_move, stage
 
 
 async def contact_of(db, application_id: str):

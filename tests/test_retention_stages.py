@@ -26,7 +26,7 @@ from services.scheduling.workflows.retention import erase_ended
 from shared.dependencies import Dependencies
 from shared.settings import Settings
 from shared.storage.database import create_pool
-from tests.registration_helpers import ADMIN, apply, deps_at, email, events, last_event, new_call, staff_move, stage
+from tests.registration_helpers import ADMIN, apply, email, events, last_event, new_call, staff_move, stage
 from tests.test_scheduling_flow import REVIEWER, activity_body, member_known, nominee, sign_up_city
 
 DAY = timedelta(days=1)
@@ -94,18 +94,6 @@ def test_an_email_still_to_send_keeps_its_body(status):
 
 
 # --- registration ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def pool(stack):
-    pool = await create_pool(stack.config.database_url, "registration", max_size=2)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture
-def at(stack, pool):
-    return lambda moment: deps_at(stack, pool, moment)
 
 
 async def erase_all(job, deps: Dependencies) -> None:
