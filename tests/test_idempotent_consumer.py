@@ -97,3 +97,36 @@ async def committed_offset(bootstrap: str, topic: str, group: str) -> int:
     finally:
         await probe.stop()
     return sum(offsets)
+
+
+async def test_a_partitions_events_share_one_transaction_and_a_duplicate_has_no_effect(pool, infrastructure):
+    """Twenty events and a redelivered one on one partition: twenty effects, written by far fewer
+    transactions than events (one per group of up to TOGETHER), the duplicate skipped by the ledger."""
+    bootstrap = infrastructure.kafka_bootstrap_servers
+    topic = Topic(await new_topic(bootstrap), partitions=1)
+    await pool.execute("ALTER TABLE effects ADD COLUMN IF NOT EXISTS tx bigint")
+
+    async def handler(conn: asyncpg.Connection, event) -> None:
+        await conn.execute(
+            "INSERT INTO effects VALUES ($1, $2, txid_current())", event.event_id, event.payload.motivation
+        )
+
+    producer = create_producer(bootstrap)
+    await producer.start()
+    consumer = IdempotentConsumer(
+        f"test-{uuid.uuid4().hex[:8]}", pool, {ApplicationSubmitted: handler}, DeadLetters(producer, "unused")
+    )
+    broker = KafkaBroker(bootstrap)
+    subscribe(broker, topic, consumer)
+    events = [submitted_event(motivation=f"together {n}") for n in range(20)]
+    try:
+        await publish(bootstrap, topic.name, *(e.to_json() for e in [*events, events[3]]), key=b"k")
+        await broker.start()
+        notes = await wait_for_notes(pool, {f"together {n}" for n in range(20)})
+        transactions = await pool.fetchval("SELECT count(DISTINCT tx) FROM effects WHERE note LIKE 'together%'")
+    finally:
+        await broker.stop()
+        await producer.stop()
+
+    assert sorted(notes) == sorted(f"together {n}" for n in range(20))
+    assert transactions <= 5, f"{transactions} transactions for 20 events"
