@@ -52,6 +52,7 @@ def environment(templates: Path, language: str) -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         extensions=["jinja2.ext.i18n"],
         undefined=StrictUndefined,
+        auto_reload=False,  # templates ship with the code: no stat() of the file per render
         keep_trailing_newline=False,
     )
     env.install_gettext_translations(catalogue, newstyle=True)

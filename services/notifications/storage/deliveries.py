@@ -27,38 +27,37 @@ def _stored(row: asyncpg.Record) -> StoredEmail:
     return StoredEmail(**values)
 
 
+NEW_COLUMNS = {
+    "event_id": "uuid", "recipient": "text", "template": "text", "event_type": "text", "essential": "boolean",
+    "language": "text", "message_id": "text", "subject": "text", "body_text": "text", "body_html": "text",
+    "correlation_id": "text", "status": "text", "decision": "text", "event": "jsonb", "unsubscribe_url": "text",
+    "calendar": "text", "calendar_method": "text", "release_at": "timestamptz",
+}  # fmt: skip
+"""The columns a NewDelivery fills (its field names) with their types, for the one multi-row insert."""
+
+
+def _insert_many() -> str:
+    """INSERT ... SELECT FROM unnest(one array per column): any number of rows in one round trip."""
+    arrays = ", ".join(
+        f"${n}::{'text' if kind == 'jsonb' else kind}[]" for n, kind in enumerate(NEW_COLUMNS.values(), 1)
+    )
+    values = ", ".join(f"{name}::jsonb" if kind == "jsonb" else name for name, kind in NEW_COLUMNS.items())
+    return (
+        f"INSERT INTO deliveries ({', '.join(NEW_COLUMNS)}) SELECT {values} FROM unnest({arrays})"
+        f" AS new ({', '.join(NEW_COLUMNS)}) ON CONFLICT (event_id, recipient, template) DO NOTHING RETURNING id"
+    )
+
+
+_ADD_DELIVERIES = _insert_many()
+
+
 async def add_deliveries(conn: asyncpg.Connection, deliveries: list[NewDelivery]) -> list[int]:
-    """Record emails (an existing key is left alone); the new ids."""
-    ids = []
-    for d in deliveries:
-        new_id = await conn.fetchval(
-            "INSERT INTO deliveries (event_id, recipient, template, event_type, essential, language, message_id,"
-            " subject, body_text, body_html, correlation_id, status, decision, event, unsubscribe_url, calendar,"
-            " calendar_method, release_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, $17, $18)"
-            " ON CONFLICT (event_id, recipient, template) DO NOTHING RETURNING id",
-            d.event_id,
-            d.recipient,
-            d.template,
-            d.event_type,
-            d.essential,
-            d.language,
-            d.message_id,
-            d.subject,
-            d.body_text,
-            d.body_html,
-            d.correlation_id,
-            d.status,
-            d.decision,
-            d.event,
-            d.unsubscribe_url,
-            d.calendar,
-            d.calendar_method,
-            d.release_at,
-        )
-        if new_id is not None:
-            ids.append(new_id)
-    return ids
+    """Record emails in one statement (an existing key is left alone); the new ids, in the order given."""
+    if not deliveries:
+        return []
+    columns = [[getattr(d, name) for d in deliveries] for name in NEW_COLUMNS]
+    rows = await conn.fetch(_ADD_DELIVERIES, *columns)
+    return sorted(row["id"] for row in rows)  # ids are drawn in row order
 
 
 async def claim_due(pool: asyncpg.Pool, now: datetime, limit: int) -> list[StoredEmail]:

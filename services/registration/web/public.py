@@ -47,6 +47,7 @@ def environment(language: str) -> Environment:
         autoescape=select_autoescape(("html",)),
         extensions=["jinja2.ext.i18n"],
         undefined=StrictUndefined,
+        auto_reload=False,  # templates ship with the code: no stat() of the file per render
     )
     env.install_gettext_translations(texts.translations, newstyle=True)
     locale = Locale.parse(texts.language)

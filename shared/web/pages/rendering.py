@@ -62,6 +62,7 @@ class Pages:
                 autoescape=select_autoescape(("html",)),
                 extensions=["jinja2.ext.i18n"],
                 undefined=StrictUndefined,
+                auto_reload=False,  # templates ship with the code: no stat() of the file per render
             )
             env.install_gettext_translations(page_translations(self.locales, self.domain, language), newstyle=True)
             self._environments[language] = env
