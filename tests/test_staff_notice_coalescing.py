@@ -68,9 +68,14 @@ async def test_a_burst_gives_staff_one_email_at_once_and_one_listing_the_rest(st
     cities = [f"Sopot {uuid.uuid4().hex[:4]}" for _ in range(3)]
     for seconds, city in zip((0, 10, 20), cities, strict=True):
         await a_new_application(at(stack, pool, now + timedelta(seconds=seconds), staff), city)
-    rows = await pool.fetch("SELECT status, release_at FROM deliveries WHERE recipient = $1 ORDER BY id", staff)
+    rows = await pool.fetch(
+        "SELECT status, release_at, body_text, body_html FROM deliveries WHERE recipient = $1 ORDER BY id", staff
+    )
     assert [r["status"] for r in rows][0] in ("pending", "sending", "sent")
     assert [(r["status"], r["release_at"]) for r in rows[1:]] == [("coalesced", now + WINDOW)] * 2
+    assert rows[0]["body_html"] and all(r["body_text"] and r["body_html"] == "" for r in rows[1:]), (
+        "a waiting notice keeps its text for the list, and no HTML part nobody reads"
+    )
 
     assert await release_due(at(stack, pool, now + WINDOW - timedelta(seconds=1), staff), lambda: None) == 0
     assert await release_due(at(stack, pool, now + WINDOW, staff), lambda: None) == 1

@@ -80,9 +80,10 @@ def email_templates() -> list[str]:
 
 
 def render(
-    template: str, language: str, context: Mapping[str, Any], *, unsubscribe_url: str | None = None
+    template: str, language: str, context: Mapping[str, Any], *, unsubscribe_url: str | None = None, html: bool = True
 ) -> RenderedEmail:
-    """`unsubscribe_url` (non-essential emails only) adds the unsubscribe link to both parts."""
+    """`unsubscribe_url` (non-essential emails only) adds the unsubscribe link to both parts; without
+    `html` the HTML part is left empty (an email that is never sent on its own)."""
     env = environment(TEMPLATES, language)
     context = {**context, "unsubscribe_url": unsubscribe_url}
     subject = " ".join(env.get_template(f"{template}.subject.txt").render(context).split())
@@ -91,6 +92,6 @@ def render(
     return RenderedEmail(
         subject=subject,
         text=text + (f"\n{footer}\n" if footer else ""),
-        html=env.get_template(f"{template}.html").render(context),
+        html=env.get_template(f"{template}.html").render(context) if html else "",
         language=env.globals["content_language"],
     )

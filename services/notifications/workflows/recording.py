@@ -5,7 +5,7 @@ read, once, and only when an email goes to them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -13,7 +13,15 @@ import asyncpg
 
 from services.notifications.domain.coalescing import coalesces, held_until
 from services.notifications.domain.delivery import NewDelivery
-from services.notifications.domain.emails import PlannedEmail, Preferences, Staff, disposition, message_id, staff_of
+from services.notifications.domain.emails import (
+    Disposition,
+    PlannedEmail,
+    Preferences,
+    Staff,
+    disposition,
+    message_id,
+    staff_of,
+)
 from services.notifications.domain.unsubscribe import unsubscribe_url
 from services.notifications.mail.rendering import render
 from services.notifications.storage import bounces, coalescing, deliveries, preferences
@@ -46,7 +54,8 @@ async def record(
 ) -> list[int]:
     """Write one row per planned email; returns the new row ids. `staff` carries the digest choices
     (emails to staff come from it; without any, NO_STAFF). Given `now`, staff notices are coalesced
-    (domain/coalescing.py)."""
+    (domain/coalescing.py): a waiting notice is rendered without its HTML part, which nobody reads
+    (the email that lists it quotes its subject and text)."""
     if not emails:
         return []
     optional = [e.recipient.email for e in emails if not e.essential]
@@ -55,57 +64,74 @@ async def record(
         digest=staff.digest,
         bounced=frozenset(await bounces.bounced(conn, optional)),
     )
-    rows = []
-    for email in emails:
-        decided = disposition(email, chosen)
-        link = None if email.essential else unsubscribe_url(settings, email.recipient, email.template)
-        rendered = render(email.template, email.recipient.language, email.context, unsubscribe_url=link)
-        rows.append(
-            NewDelivery(
-                event_id=origin.event_id,
-                recipient=email.recipient.email,
-                template=email.template,
-                event_type=origin.event_type,
-                essential=email.essential,
-                language=rendered.language,
-                message_id=message_id(origin.event_id, email.recipient.email, email.template),
-                subject=rendered.subject,
-                body_text=rendered.text,
-                body_html=rendered.html,
-                correlation_id=origin.correlation_id,
-                status=decided.status,
-                decision=f"{decided.decision}; language {rendered.language} (asked {email.recipient.language})",
-                event=origin.event_json,
-                unsubscribe_url=link,
-                calendar=build_ics(email.calendar) if email.calendar else None,
-                calendar_method=email.calendar.method if email.calendar else None,
-            )
-        )
-    if now is not None:
-        rows = await _coalesced(conn, settings, emails, rows, now)
+    decided = [disposition(email, chosen) for email in emails]
+    waiting = await _waiting(conn, settings, emails, decided, now) if now is not None else {}
+    rows = [_row(settings, origin, e, d, waiting.get(i)) for i, (e, d) in enumerate(zip(emails, decided, strict=True))]
     return await deliveries.add_deliveries(conn, rows)
 
 
-async def _coalesced(
-    conn: asyncpg.Connection, settings: Settings, emails: list[PlannedEmail], rows: list[NewDelivery], now: datetime
-) -> list[NewDelivery]:
-    """Staff notices going now: the first of a window goes (and opens one), the others wait for its end."""
+def _row(
+    settings: Settings, origin: Origin, email: PlannedEmail, decided: Disposition, release_at: datetime | None
+) -> NewDelivery:
+    link = None if email.essential else unsubscribe_url(settings, email.recipient, email.template)
+    rendered = render(
+        email.template, email.recipient.language, email.context, unsubscribe_url=link, html=release_at is None
+    )
+    status, decision = (
+        decided.status,
+        f"{decided.decision}; language {rendered.language} (asked {email.recipient.language})",
+    )
+    if release_at is not None:
+        status, decision = (
+            "coalesced",
+            f"coalesced: sent with the other notices of this kind at {release_at:%H:%M:%S} UTC",
+        )
+    return NewDelivery(
+        event_id=origin.event_id,
+        recipient=email.recipient.email,
+        template=email.template,
+        event_type=origin.event_type,
+        essential=email.essential,
+        language=rendered.language,
+        message_id=message_id(origin.event_id, email.recipient.email, email.template),
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
+        correlation_id=origin.correlation_id,
+        status=status,
+        decision=decision,
+        event=origin.event_json,
+        unsubscribe_url=link,
+        calendar=build_ics(email.calendar) if email.calendar else None,
+        calendar_method=email.calendar.method if email.calendar else None,
+        release_at=release_at,
+    )
+
+
+async def _waiting(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    emails: list[PlannedEmail],
+    decided: list[Disposition],
+    now: datetime,
+) -> dict[int, datetime]:
+    """Staff notices going now: the first of a window goes (and opens one), the others wait for its end.
+    {index of a waiting email: when its window ends}."""
     window = timedelta(seconds=settings.staff_notice_window_seconds)
     candidates = [
-        i for i, (e, r) in enumerate(zip(emails, rows, strict=True)) if coalesces(e) and r.status == "pending"
+        i for i, (e, d) in enumerate(zip(emails, decided, strict=True)) if coalesces(e) and d.status == "pending"
     ]
     if window <= timedelta(0) or not candidates:
-        return rows
-    last = await coalescing.last_sent(conn, [(rows[i].recipient.lower(), rows[i].template) for i in candidates])
-    opened = []
-    for i in candidates:
-        key = (rows[i].recipient.lower(), rows[i].template)
+        return {}
+    keys = {i: (emails[i].recipient.email.lower(), emails[i].template) for i in candidates}
+    last = await coalescing.last_sent(conn, list(keys.values()))
+    opened, waiting = [], {}
+    for i, key in keys.items():
         until = held_until(last.get(key), now, window)
         if until is None:
             opened.append(key)
             last[key] = now
         else:
-            decision = f"coalesced: sent with the other notices of this kind at {until:%H:%M:%S} UTC"
-            rows[i] = replace(rows[i], status="coalesced", decision=decision, release_at=until)
+            waiting[i] = until
     await coalescing.opened(conn, opened, now)
-    return rows
+    return waiting
