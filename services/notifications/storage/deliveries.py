@@ -61,11 +61,14 @@ async def add_deliveries(conn: asyncpg.Connection, deliveries: list[NewDelivery]
 
 
 async def claim_due(pool: asyncpg.Pool, now: datetime, limit: int) -> list[StoredEmail]:
-    """Lease due deliveries to this worker: pending/retrying ones, and 'sending' ones whose lease expired."""
+    """Lease due deliveries to this worker: pending/retrying ones, and 'sending' ones whose lease expired.
+    The first status condition repeats the predicate of the index deliveries_due_in_order, so that the
+    planner reads the index in order and stops at the limit (without it: every due row sorted)."""
     rows = await pool.fetch(
         "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, lease_until = $1 + $3::interval"
         " WHERE id IN (SELECT id FROM deliveries"
-        "   WHERE ((status IN ('pending', 'retrying') AND next_attempt_at <= $1)"
+        "   WHERE status IN ('pending', 'retrying', 'sending')"
+        "   AND ((status IN ('pending', 'retrying') AND next_attempt_at <= $1)"
         "      OR (status = 'sending' AND lease_until < $1))"
         "   ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)"
         " RETURNING *",
