@@ -7,7 +7,8 @@ ledger row and has no second effect.
 
 Messages arrive in batches (what the broker has ready, up to MAX_BATCH): the partitions of a batch
 are handled concurrently, the messages of one partition in order. Up to TOGETHER messages of a
-partition share one transaction (one ledger insert, one key-store read, one commit); if anything in
+partition share one transaction (one ledger insert, one key-store read, one commit, and reads the handlers may share:
+shared.storage.transaction_memo); if anything in
 that group fails, the transaction rolls back and each message is handled again in its own, so a
 failure touches only its own event. The Kafka offsets are committed once, after every message of the
 batch was handled. Per-message offset
@@ -48,6 +49,7 @@ from shared.messaging.outbox import collecting_writes
 from shared.privacy.keyring import Keyring
 from shared.privacy.sealing import SealBroken
 from shared.storage.database import DATABASE_UNAVAILABLE
+from shared.storage.transaction_memo import transaction_memo
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +146,7 @@ class IdempotentConsumer:
         if len(work) < 2:
             return not work
         try:
-            with collecting_writes() as writes:
+            with collecting_writes() as writes, transaction_memo():
                 async with self.pool.acquire() as conn, conn.transaction():
                     handled = await self._first_times(conn, work)
                     opened = await self._opened_all(conn, handled)

@@ -17,6 +17,7 @@ from services.notifications.workflows.recording import Origin, read_staff, recor
 from shared.contracts import CitySignedUp, ContactChanged, PersonErased
 from shared.contracts.events import Event
 from shared.dependencies import Dependencies
+from shared.storage.transaction_memo import forget_all
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ async def city_signed_up(deps: Dependencies, conn: asyncpg.Connection, event: Ev
 
 
 async def erase_person(conn: asyncpg.Connection, event: Event[PersonErased]) -> None:
+    forget_all()  # the person's profile, unsubscriptions and bounces go: later events must not see them
     await focal_points.forget(conn, str(event.payload.email))
     erased = await erasure.erase_person(conn, str(event.payload.email), event.payload.names)
     log.info("person erased from the delivery log", extra={"rows": erased})

@@ -27,6 +27,7 @@ from services.notifications.mail.rendering import render
 from services.notifications.storage import bounces, coalescing, deliveries, preferences
 from shared.calendar import build_ics
 from shared.settings import Settings
+from shared.storage.transaction_memo import remembered
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,9 @@ class Origin:
 
 
 async def read_staff(conn: asyncpg.Connection, settings: Settings) -> Staff:
-    """STAFF_EMAILS with their profiles: one read of staff_profiles."""
-    return staff_of(settings.staff_emails, await preferences.staff_profiles(conn, settings.staff_emails))
+    """STAFF_EMAILS with their profiles: one read of staff_profiles (per transaction of events)."""
+    profiles = await remembered(("staff_profiles",), lambda: preferences.staff_profiles(conn, settings.staff_emails))
+    return staff_of(settings.staff_emails, profiles)
 
 
 async def record(
@@ -58,11 +60,13 @@ async def record(
     (the email that lists it quotes its subject and text)."""
     if not emails:
         return []
-    optional = [e.recipient.email for e in emails if not e.essential]
+    optional = tuple(sorted({e.recipient.email.lower() for e in emails if not e.essential}))
     chosen = Preferences(
-        opted_out=frozenset(await preferences.opted_out(conn, optional)),
+        opted_out=frozenset(
+            await remembered(("opted_out", optional), lambda: preferences.opted_out(conn, list(optional)))
+        ),
         digest=staff.digest,
-        bounced=frozenset(await bounces.bounced(conn, optional)),
+        bounced=frozenset(await remembered(("bounced", optional), lambda: bounces.bounced(conn, list(optional)))),
     )
     decided = [disposition(email, chosen) for email in emails]
     waiting = await _waiting(conn, settings, emails, decided, now) if now is not None else {}
