@@ -184,6 +184,22 @@ def start_system(work: Path, processes: dict[str, int] | None = None) -> System:
     return postgres, kafka, sink, stack
 
 
+async def staff_notices(url: str, since: float) -> dict[str, int]:
+    """The staff's delivery rows written since `since` (epoch seconds), by status: with coalescing, the
+    notices that wait to go as one email per staff member at the end of the window are 'coalesced'."""
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT status, count(*) AS n FROM notifications.deliveries"
+            " WHERE recipient = ANY($1::text[]) AND created_at >= to_timestamp($2) GROUP BY status",
+            list(BENCH_STAFF),
+            since,
+        )
+    finally:
+        await conn.close()
+    return {row["status"]: row["n"] for row in rows}
+
+
 def burst(args: argparse.Namespace, system: System, prefix: str) -> dict:
     """`--burst` applications as fast as the clients go, until every confirmation is at the sink; with
     the CPU, peak RSS, statements and commits of every component meanwhile, and py-spy profiles."""
@@ -217,6 +233,7 @@ def burst(args: argparse.Namespace, system: System, prefix: str) -> dict:
     result["postgres"] = asdict(asyncio.run(statements.read(postgres.url, commits_before)))
     result["profiles"] = {name: asdict(profile) for name, profile in profiles.items()}
     result["staff_emails"] = sum(1 for m in sink.messages() if set(m.rcpt_tos) & set(BENCH_STAFF))
+    result["staff_notices"] = asyncio.run(staff_notices(postgres.url, load["started_at"]))
     result["all_delivered_s"] = round(last - load["started_at"], 2)
     sink.clear()
     return result
@@ -300,7 +317,9 @@ def figures(run: dict) -> dict[str, str]:
         "intake errors": json.dumps(intake["errors"]),
         "lost / dup ids / dup apps": f"{b['lost']} / {b['duplicate_message_ids']} / {b['duplicate_applications']}",
         "peak RSS per process (MB)": " ".join(f"{n[:5]} {mb:.0f}" for n, mb in b["peak_rss_mb"].items()),
-        "staff emails during the burst": str(b["staff_emails"]),
+        "staff emails during the burst": (
+            f"{b['staff_emails']} sent, {b['staff_notices'].get('coalesced', 0)} notices waiting to go listed"
+        ),
         "statements / commits per application": (
             f"{b['statements_per_application']:.1f} / {b['commits_per_application']:.1f}"
         ),
