@@ -7,9 +7,10 @@ producer (acks=all, key = aggregate id) and marks them published.
 Several relays may run (replicas of a service). Rows are spread over SHARDS by a hash of their key;
 a relay publishes only the shards whose advisory lock it holds on its own connection, so every key
 has exactly one publisher at a time and per-key order is kept. A relay claims every free shard in
-one statement: on each round while it holds none, else every CLAIM_EVERY_SECONDS (not on every
-round: rounds follow every commit). A relay that dies loses its connection, its locks are released,
-and another relay claims the shards within CLAIM_EVERY_SECONDS. Rows are also locked
+one statement, not on every round (rounds follow every commit): on its first round on a connection,
+then every `poll_interval` while it holds none (a standby) and every CLAIM_EVERY_SECONDS while it
+holds some. A relay that dies loses its connection, its locks are released, and a standby claims the
+shards within `poll_interval` (a relay holding some, within CLAIM_EVERY_SECONDS). Rows are also locked
 `FOR UPDATE SKIP LOCKED` so that two relays never publish the same row concurrently.
 
 Delivery is at-least-once: a crash after Kafka acknowledged but before the row was marked publishes
@@ -199,9 +200,8 @@ class OutboxRelay:
         """Try the locks of the shards not held, in one statement (only those: a session lock taken
         twice must be released twice)."""
         now = asyncio.get_running_loop().time()
-        if len(self.held_shards) == SHARDS or (self.held_shards and now < self._next_claim):
+        if len(self.held_shards) == SHARDS or now < self._next_claim:
             return
-        self._next_claim = now + CLAIM_EVERY_SECONDS
         free = [shard for shard in range(SHARDS) if shard not in self.held_shards]
         claimed = await conn.fetchval(
             "SELECT coalesce(array_agg(shard), '{}') FROM unnest($2::int[]) AS shard"
@@ -210,6 +210,7 @@ class OutboxRelay:
             free,
         )
         self.held_shards.update(claimed)
+        self._next_claim = now + (CLAIM_EVERY_SECONDS if self.held_shards else self.poll_interval)
 
     async def purge_published(self) -> int:
         """Delete rows published longer ago than RETENTION; returns how many."""
@@ -224,6 +225,7 @@ class OutboxRelay:
     async def _connection(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
             self.held_shards.clear()
+            self._next_claim = 0.0
             self._conn = await asyncpg.connect(
                 self.dsn, timeout=5, command_timeout=30, server_settings={"search_path": self.schema}
             )
