@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib
 import logging
 import os
@@ -73,9 +74,10 @@ class Runtime:
     """(group, topic) of every subscriber, for the consumer-lag metric."""
     _wakeups: dict[str, NotifyWakeup] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def dependencies(self) -> Dependencies:
-        """What the service's workflows are given (they never see the Runtime itself)."""
+        """What the service's workflows are given (they never see the Runtime itself): made once, as
+        making one derives the personal-data keys (it was once per request)."""
         return Dependencies.of(self.service.name, self.pool, self.settings, self.clock, self.new_id)
 
     def consumers(self) -> list[tuple[Topic, IdempotentConsumer]]:
@@ -136,14 +138,20 @@ def create_app(service: Service, settings: Settings) -> FastAPI:
     return app
 
 
-def runtime_of(request: Request) -> Runtime:
-    """FastAPI dependency: the running service's Runtime."""
+async def runtime_of(request: Request) -> Runtime:
+    """FastAPI dependency: the running service's Runtime (a coroutine, see `dependencies_of`)."""
     return request.app.state.runtime
 
 
-def dependencies_of(request: Request) -> Dependencies:
-    """FastAPI dependency: what a workflow is given, for the handler to pass on."""
+def dependencies_in(request: Request) -> Dependencies:
+    """What a workflow is given, for code of a request that is no FastAPI dependency (a page helper)."""
     return request.app.state.runtime.dependencies
+
+
+async def dependencies_of(request: Request) -> Dependencies:
+    """FastAPI dependency: what a workflow is given, for the handler to pass on. A coroutine because
+    FastAPI runs a plain function dependency in its thread pool: a thread hop on every request."""
+    return dependencies_in(request)
 
 
 def _lifespan(service: Service, settings: Settings) -> Callable[[FastAPI], AsyncIterator[None]]:

@@ -6,6 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.registration.domain.applications import ApplicationForm
+from services.registration.domain.calls import CallNotOpen
+from services.registration.storage.applications import DuplicateApplication
+from services.registration.workflows import applicant
+from shared.refusals import NotFound
 from shared.security.signing import verify
 from tests.registration_helpers import REVIEWER, apply, email, events, form, last_event, new_call, token_of
 
@@ -95,3 +100,24 @@ async def test_seed_loads_the_consortium(client, db):
         assert cities[name]["role"] == "partner" and cities[name]["status"] == "signed_up"
         [signed_up] = await events(db, "CitySignedUp", cities[name]["id"])
         assert signed_up.name == name
+
+
+async def test_refusals_of_the_one_statement_insert_keep_their_order_and_write_nothing(client, db, at):
+    """The insert reads the call and meets the city's other application in one statement: an unknown
+    call is still NotFound, a closed call is CallNotOpen even for a city that applied (the window is
+    checked first, as when the call was read before), and a refused row is rolled back."""
+    slug = await new_call(client)
+    body = form(email())
+    first, _ = await applicant.submit(at(datetime.now(UTC)), slug, ApplicationForm(**body), "consent")
+    count = "SELECT count(*) FROM applications WHERE call_slug = $1"
+    late = at(datetime.now(UTC) + timedelta(days=31))
+    for city in (body["city"], f"Sopot {uuid.uuid4().hex[:6]}"):
+        with pytest.raises(CallNotOpen):
+            await applicant.submit(late, slug, ApplicationForm(**body | {"city": city}), "consent")
+    with pytest.raises(DuplicateApplication):
+        await applicant.submit(
+            at(datetime.now(UTC)), slug, ApplicationForm(**body | {"city": body["city"].upper()}), "c"
+        )
+    with pytest.raises(NotFound):
+        await applicant.submit(at(datetime.now(UTC)), "no-such-call", ApplicationForm(**body), "consent")
+    assert await db.fetchval(count, slug) == 1 and first.call_slug == slug

@@ -16,7 +16,7 @@ from services.registration.domain.applications import (
     update_application,
     withdraw,
 )
-from services.registration.domain.calls import Call, CallNotOpen, CallSpec, Criterion
+from services.registration.domain.calls import Call, CallNotOpen, CallSpec, Criterion, ensure_open
 from services.registration.domain.cities import (
     AlreadySignedUp,
     ContactsInput,
@@ -51,8 +51,14 @@ FORM = dict(
 
 
 def apply(now=OPENS + timedelta(days=1), form=FORM, call=CALL):
+    ensure_open(call, now)  # as the workflow does with the call it read inserting the application
     return new_application(
-        call, ApplicationForm(**form), now=now, application_id=uuid4(), contact_person_id=uuid4(), consent_text="ok"
+        call.slug,
+        ApplicationForm(**form),
+        now=now,
+        application_id=uuid4(),
+        contact_person_id=uuid4(),
+        consent_text="ok",
     )
 
 

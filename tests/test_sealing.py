@@ -4,6 +4,8 @@ reads, with placeholders; a tampered seal is refused; events written before seal
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +17,7 @@ from shared.contracts import CitySignedUp, Contact, PersonErased, parse_event, p
 from shared.contracts.common import is_erased_address
 from shared.contracts.events import new_event
 from shared.privacy.keyring import Keyring
-from shared.privacy.sealing import SEAL, SealBroken
+from shared.privacy.sealing import SEAL, SealBroken, kid_of, seals_in
 from shared.storage import person_keys
 from shared.storage.migrations import apply_migrations
 
@@ -41,11 +43,20 @@ def signed_up(focal: Contact, deputy: Contact | None = None):
 
 
 @pytest.fixture
-async def conn(database_url):
+async def keystore(database_url):
     await apply_migrations(database_url, "sealing_test", Path("/nonexistent"))  # the platform's: the key store
-    connection = await asyncpg.connect(database_url)
+    return database_url
+
+
+@pytest.fixture
+async def conn(keystore):
+    connection = await asyncpg.connect(keystore)
     yield connection
     await connection.close()
+
+
+def kids_in(sealed: bytes) -> set[uuid.UUID]:
+    return {kid_of(member) for member in seals_in(json.loads(sealed))}
 
 
 async def test_personal_fields_leave_sealed_and_open_with_the_person_key(conn):
@@ -62,6 +73,36 @@ async def test_personal_fields_leave_sealed_and_open_with_the_person_key(conn):
     again = await KEYRING.seal_event(conn, signed_up(focal))
     kids = {await conn.fetchval("SELECT count(*) FROM keystore.person_keys")}
     assert kids == {2} and again != sealed  # the same key for the same person; a fresh nonce each time
+
+
+async def test_two_first_events_of_one_person_sealed_at_once_use_one_key(keystore, conn):
+    """The second transaction's key lookup waits on the first's new key and, once that commits, reads it:
+    its own statement's snapshot is older than that key (the case the second statement is for)."""
+    focal = person("Ieva Kalniņa", "ieva@valmiera.example.lv")
+    other, watcher = await asyncpg.connect(keystore), await asyncpg.connect(keystore)
+    try:
+        first = conn.transaction()
+        await first.start()
+        sealed_first = await KEYRING.seal_event(conn, signed_up(focal))
+        second = other.transaction()
+        await second.start()
+        sealing = asyncio.create_task(KEYRING.seal_event(other, signed_up(focal)))
+        for _ in range(100):
+            if await watcher.fetchval("SELECT cardinality(pg_blocking_pids($1)) > 0", other.get_server_pid()):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail("the second transaction never waited for the first one's key")
+        await first.commit()
+        sealed_second = await sealing
+        await second.commit()
+    finally:
+        await other.close()
+        await watcher.close()
+    assert kids_in(sealed_first) == kids_in(sealed_second)
+    assert await conn.fetchval("SELECT count(*) FROM keystore.person_keys") == 1
+    for sealed in (sealed_first, sealed_second):
+        assert parse_event(await KEYRING.open_event(conn, sealed)).payload.focal_point == focal
 
 
 async def test_an_erased_key_opens_only_the_erasure_then_nothing(conn):

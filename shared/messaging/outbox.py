@@ -6,9 +6,12 @@ producer (acks=all, key = aggregate id) and marks them published.
 
 Several relays may run (replicas of a service). Rows are spread over SHARDS by a hash of their key;
 a relay publishes only the shards whose advisory lock it holds on its own connection, so every key
-has exactly one publisher at a time and per-key order is kept. A relay that dies loses its
-connection, its locks are released, and another relay claims the shards on its next round. Rows are
-also locked `FOR UPDATE SKIP LOCKED` so that two relays never publish the same row concurrently.
+has exactly one publisher at a time and per-key order is kept. A relay claims every free shard in
+one statement, not on every round (rounds follow every commit): on its first round on a connection,
+then every `poll_interval` while it holds none (a standby) and every CLAIM_EVERY_SECONDS while it
+holds some. A relay that dies loses its connection, its locks are released, and a standby claims the
+shards within `poll_interval` (a relay holding some, within CLAIM_EVERY_SECONDS). Rows are also locked
+`FOR UPDATE SKIP LOCKED` so that two relays never publish the same row concurrently.
 
 Delivery is at-least-once: a crash after Kafka acknowledged but before the row was marked publishes
 the row again, which the idempotent consumers absorb.
@@ -34,6 +37,8 @@ from shared.messaging.wakeup import NotifyWakeup
 log = logging.getLogger(__name__)
 
 SHARDS = 16
+CLAIM_EVERY_SECONDS = 5.0
+"""How often a relay that holds some shards tries to claim the others (a dead relay's, at the latest then)."""
 RETENTION = timedelta(days=7)
 PURGE_EVERY_SECONDS = 600
 
@@ -113,6 +118,7 @@ class OutboxRelay:
         self.poll_interval = poll_interval
         self.held_shards: set[int] = set()
         self.published_total = 0
+        self._next_claim = 0.0
         self._conn: asyncpg.Connection | None = None
         self._peers_to_notify = False
         self._wakeup = NotifyWakeup(dsn, f"{schema}_outbox_wakeup")
@@ -191,11 +197,20 @@ class OutboxRelay:
         await asyncio.gather(*pending)
 
     async def _claim_shards(self, conn: asyncpg.Connection) -> None:
-        for shard in range(SHARDS):
-            if shard not in self.held_shards and await conn.fetchval(
-                "SELECT pg_try_advisory_lock($1, $2)", self._lock_namespace, shard
-            ):
-                self.held_shards.add(shard)
+        """Try the locks of the shards not held, in one statement (only those: a session lock taken
+        twice must be released twice)."""
+        now = asyncio.get_running_loop().time()
+        if len(self.held_shards) == SHARDS or now < self._next_claim:
+            return
+        free = [shard for shard in range(SHARDS) if shard not in self.held_shards]
+        claimed = await conn.fetchval(
+            "SELECT coalesce(array_agg(shard), '{}') FROM unnest($2::int[]) AS shard"
+            " WHERE pg_try_advisory_lock($1, shard)",
+            self._lock_namespace,
+            free,
+        )
+        self.held_shards.update(claimed)
+        self._next_claim = now + (CLAIM_EVERY_SECONDS if self.held_shards else self.poll_interval)
 
     async def purge_published(self) -> int:
         """Delete rows published longer ago than RETENTION; returns how many."""
@@ -210,6 +225,7 @@ class OutboxRelay:
     async def _connection(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
             self.held_shards.clear()
+            self._next_claim = 0.0
             self._conn = await asyncpg.connect(
                 self.dsn, timeout=5, command_timeout=30, server_settings={"search_path": self.schema}
             )

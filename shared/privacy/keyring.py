@@ -69,12 +69,13 @@ class Keyring:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
     async def _keys_for(self, conn: asyncpg.Connection, addresses: set[str]) -> dict[str, tuple[UUID, bytes]]:
+        """Found or created in one round trip: a new key is offered for every address (making one costs
+        microseconds, a second round trip to ask first costs more) and kept only where none is stored."""
         subjects = {address: self.subject(address) for address in addresses}
-        stored = await person_keys.keys_of_subjects(conn, list(subjects.values()))
-        missing = [address for address, subject in subjects.items() if subject not in stored]
-        if missing:
-            new = [(kid := uuid4(), subjects[address], self.wrap(kid, AESGCM.generate_key(256))) for address in missing]
-            stored |= await person_keys.add_keys(conn, new)
+        candidates = [
+            (kid := uuid4(), subject, self.wrap(kid, AESGCM.generate_key(256))) for subject in subjects.values()
+        ]
+        stored = await person_keys.find_or_add_keys(conn, candidates)
         return {
             address: (stored[subject].kid, self.unwrap(stored[subject].kid, stored[subject].wrapped))
             for address, subject in subjects.items()

@@ -20,24 +20,50 @@ def _key(row: asyncpg.Record) -> StoredKey:
     return StoredKey(row["kid"], row["wrapped"], row["erased_at"] is not None)
 
 
-async def keys_of_subjects(conn: asyncpg.Connection, subjects: list[bytes]) -> dict[bytes, StoredKey]:
-    rows = await conn.fetch(
-        "SELECT subject, kid, wrapped, erased_at FROM keystore.person_keys WHERE subject = ANY($1::bytea[])", subjects
-    )
-    return {bytes(row["subject"]): _key(row) for row in rows}
+_FIND_OR_ADD = """
+WITH candidate (kid, subject, wrapped) AS (SELECT * FROM unnest($1::uuid[], $2::bytea[], $3::text[])),
+added AS (
+    INSERT INTO keystore.person_keys (kid, subject, wrapped) SELECT kid, subject, wrapped FROM candidate
+    ON CONFLICT (subject) DO NOTHING
+    RETURNING subject, kid, wrapped, erased_at
+)
+SELECT subject, kid, wrapped, erased_at FROM added
+UNION ALL
+SELECT subject, kid, wrapped, erased_at FROM keystore.person_keys
+WHERE subject = ANY($2::bytea[]) AND subject NOT IN (SELECT subject FROM added)
+"""
+"""Both halves read the statement's snapshot: the stored keys come from the table, the new ones from
+RETURNING (the table does not show them to the same statement). An existing subject costs no write."""
+
+_KEYS_NOW = (
+    "INSERT INTO keystore.person_keys (kid, subject, wrapped)"
+    " SELECT * FROM unnest($1::uuid[], $2::bytea[], $3::text[])"
+    " ON CONFLICT (subject) DO UPDATE SET subject = EXCLUDED.subject"
+    " RETURNING subject, kid, wrapped, erased_at"
+)
+"""The no-op update makes RETURNING give the committed key even when the snapshot does not show it."""
 
 
-async def add_keys(conn: asyncpg.Connection, new: list[tuple[UUID, bytes, str]]) -> dict[bytes, StoredKey]:
-    """New (kid, subject, wrapped key) rows, and the key each subject has now: a subject that got a key
-    meanwhile keeps that one (the no-op update makes RETURNING give it, in the same round trip)."""
-    rows = await conn.fetch(
-        "INSERT INTO keystore.person_keys (kid, subject, wrapped)"
-        " SELECT * FROM unnest($1::uuid[], $2::bytea[], $3::text[])"
-        " ON CONFLICT (subject) DO UPDATE SET subject = EXCLUDED.subject"
-        " RETURNING subject, kid, wrapped, erased_at",
-        [n[0] for n in new], [n[1] for n in new], [n[2] for n in new],
-    )  # fmt: skip
-    return {bytes(row["subject"]): _key(row) for row in rows}
+async def find_or_add_keys(
+    conn: asyncpg.Connection, candidates: list[tuple[UUID, bytes, str]]
+) -> dict[bytes, StoredKey]:
+    """The key of each subject of the (kid, subject, wrapped key) candidates: its stored one, else the
+    candidate, now added; one statement.
+
+    A subject whose key another transaction added after this statement's snapshot was taken (its INSERT
+    waited for that one to commit, then did nothing) is in neither half of the answer: a second statement
+    reads the key it has now, so that both transactions use the one key."""
+    rows = await conn.fetch(_FIND_OR_ADD, *_columns(candidates))
+    found = {bytes(row["subject"]): _key(row) for row in rows}
+    raced = [candidate for candidate in candidates if candidate[1] not in found]
+    if raced:
+        rows = await conn.fetch(_KEYS_NOW, *_columns(raced))
+        found |= {bytes(row["subject"]): _key(row) for row in rows}
+    return found
+
+
+def _columns(candidates: list[tuple[UUID, bytes, str]]) -> tuple[list[UUID], list[bytes], list[str]]:
+    return [c[0] for c in candidates], [c[1] for c in candidates], [c[2] for c in candidates]
 
 
 async def keys_by_id(conn: asyncpg.Connection | asyncpg.Pool, kids: list[UUID]) -> dict[UUID, StoredKey]:

@@ -9,9 +9,11 @@ from uuid import UUID
 import asyncpg
 
 from services.registration.domain.applications import Application, ApplicationForm, Consent
+from services.registration.domain.calls import Call
 from services.registration.domain.reference import COUNTRY_TIMEZONES
 from services.registration.domain.retention import ERASED_NAME, Retention
 from services.registration.domain.review import Entry, Status
+from services.registration.storage.calls import call_of
 
 
 class DuplicateApplication(Exception):
@@ -56,29 +58,47 @@ def _form_columns(form: ApplicationForm) -> tuple[object, ...]:
     return (form.city, form.country, form.contact_name, str(form.contact_email), form.language, form.motivation)
 
 
-async def insert_application(conn: asyncpg.Connection, application: Application, correlation_id: str) -> None:
+_INSERT_INTO_CALL = """
+WITH the_call AS (SELECT * FROM calls WHERE slug = $2),
+added AS (
+    INSERT INTO applications (id, call_slug, city, country, contact_name, contact_email, language, motivation,
+        status, submitted_at, correlation_id, answers, contact_person_id, consent_version, consent_text,
+        consent_at, updated_at)
+    SELECT $1::uuid, slug, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text,
+        $10::timestamptz, $11::text, $12::jsonb, $13::uuid, $14::text, $15::text, $16::timestamptz,
+        $17::timestamptz
+    FROM the_call
+    ON CONFLICT (call_slug, city_key(city), country) WHERE status <> 'withdrawn' DO NOTHING
+    RETURNING id
+)
+SELECT the_call.*, EXISTS (SELECT FROM added) AS added FROM the_call
+"""
+
+
+async def insert_application(
+    conn: asyncpg.Connection, application: Application, correlation_id: str
+) -> tuple[Call, bool] | None:
+    """Insert the application and read its call in the same statement (one round trip less): None when
+    there is no such call (nothing inserted), else the call and whether the row went in (not when the
+    city has a standing application in the call: the one-per-city index). Whether the call was open is
+    the caller's to check; refusing after the insert rolls the row back with the transaction."""
     form = application.form
-    try:
-        await conn.execute(
-            "INSERT INTO applications (id, call_slug, city, country, contact_name, contact_email, language,"
-            " motivation, status, submitted_at, correlation_id, answers, contact_person_id, consent_version,"
-            " consent_text, consent_at, updated_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16, $17)",
-            application.id,
-            application.call_slug,
-            *_form_columns(form),
-            application.status.value,
-            application.submitted_at,
-            correlation_id,
-            json.dumps(form.answers()),
-            application.contact_person_id,
-            application.consent.version,
-            application.consent.text,
-            application.consent.given_at,
-            application.updated_at,
-        )
-    except asyncpg.UniqueViolationError as error:
-        raise DuplicateApplication from error
+    row = await conn.fetchrow(
+        _INSERT_INTO_CALL,
+        application.id,
+        application.call_slug,
+        *_form_columns(form),
+        application.status.value,
+        application.submitted_at,
+        correlation_id,
+        json.dumps(form.answers()),
+        application.contact_person_id,
+        application.consent.version,
+        application.consent.text,
+        application.consent.given_at,
+        application.updated_at,
+    )
+    return (call_of(row), row["added"]) if row else None
 
 
 async def get_application(conn: asyncpg.Connection, application_id: UUID, *, lock: bool = False) -> Application | None:

@@ -10,7 +10,8 @@ import asyncpg
 from services.registration.domain.calls import DEFAULT_CRITERIA, Call, Criterion
 
 
-def _call(row: asyncpg.Record) -> Call:
+def call_of(row: asyncpg.Record) -> Call:
+    """The call of a row of `calls` (or of a statement returning its columns)."""
     criteria = json.loads(row["criteria"]) if row["criteria"] else None
     return Call(
         slug=row["slug"],
@@ -27,11 +28,11 @@ def _call(row: asyncpg.Record) -> Call:
 async def get_call(conn: asyncpg.Connection, slug: str, *, lock: bool = False) -> Call | None:
     """The call; `lock` holds it for this transaction (serialises review commands of one call)."""
     row = await conn.fetchrow(f"SELECT * FROM calls WHERE slug = $1{' FOR UPDATE' if lock else ''}", slug)
-    return _call(row) if row else None
+    return call_of(row) if row else None
 
 
 async def list_calls(conn: asyncpg.Connection) -> list[Call]:
-    return [_call(r) for r in await conn.fetch("SELECT * FROM calls ORDER BY opens_at DESC")]
+    return [call_of(r) for r in await conn.fetch("SELECT * FROM calls ORDER BY opens_at DESC")]
 
 
 async def upsert_call(conn: asyncpg.Connection, call: Call) -> None:
@@ -59,7 +60,7 @@ async def calls_to_announce_closed(conn: asyncpg.Connection, now: datetime) -> l
     rows = await conn.fetch(
         "SELECT * FROM calls WHERE closes_at <= $1 AND closed_announced_at IS NULL FOR UPDATE SKIP LOCKED", now
     )
-    return [_call(r) for r in rows]
+    return [call_of(r) for r in rows]
 
 
 async def mark_closed_announced(conn: asyncpg.Connection, slug: str, now: datetime) -> None:

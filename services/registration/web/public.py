@@ -29,7 +29,7 @@ from services.registration.workflows import applicant, calls
 from services.registration.workflows import cities as city_flow
 from shared.dependencies import Dependencies
 from shared.refusals import NotFound, Refused
-from shared.runtime import dependencies_of
+from shared.runtime import dependencies_in, dependencies_of
 from shared.security.signing import InvalidToken
 from shared.web import csrf
 
@@ -67,7 +67,7 @@ def environment(language: str) -> Environment:
 
 def page(request: Request, language: str, template: str, code: int = 200, **context: Any) -> HTMLResponse:
     """Render with a fresh CSRF token (cookie + hidden field)."""
-    deps = dependencies_of(request)
+    deps = dependencies_in(request)
     token = csrf.new_token(deps.settings.signing_key, deps.now())
     days = deps.settings.rejected_retention_days
     html = (
@@ -88,7 +88,7 @@ async def posted(request: Request) -> dict[str, str]:
 
 
 def csrf_ok(request: Request, data: dict[str, str]) -> bool:
-    deps = dependencies_of(request)
+    deps = dependencies_in(request)
     cookie = request.cookies.get(csrf.COOKIE)
     return csrf.valid(deps.settings.signing_key, cookie, data.get(csrf.FIELD), deps.now())
 

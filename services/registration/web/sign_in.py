@@ -21,7 +21,7 @@ from services.registration.web.public import csrf_ok, lang_of, page, posted
 from services.registration.workflows import sign_in as flow
 from shared.dependencies import Dependencies
 from shared.refusals import NotFound, Refused
-from shared.runtime import dependencies_of
+from shared.runtime import dependencies_in, dependencies_of
 from shared.security import sessions, signing
 from shared.security.auth import StaffMember
 from shared.settings import Settings
@@ -37,11 +37,11 @@ _ADDRESS = TypeAdapter(EmailStr)
 
 
 async def _current_staff(request: Request, session: sessions.Session) -> StaffMember | None:
-    return await flow.current_staff(dependencies_of(request), session)
+    return await flow.current_staff(dependencies_in(request), session)
 
 
 async def _current_contact(request: Request, session: sessions.Session) -> sessions.SignedInContact | None:
-    found = await flow.current_contact(dependencies_of(request), session)
+    found = await flow.current_contact(dependencies_in(request), session)
     if found is None:
         return None
     city, contact = found
@@ -112,7 +112,7 @@ async def confirm(token: str, request: Request, deps: Deps) -> Response:
 
 async def end_session(request: Request, *other_cookies: str) -> Response:
     """Sign-out: the session ends server-side (if the cookie names one) and every sign-in cookie goes."""
-    deps = dependencies_of(request)
+    deps = dependencies_in(request)
     value = request.cookies.get(sessions.COOKIE)
     if value:
         try:

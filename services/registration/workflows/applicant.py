@@ -21,7 +21,7 @@ from services.registration.domain.applications import (
     update_application,
 )
 from services.registration.domain.applications import withdraw as withdraw_application
-from services.registration.domain.calls import Call
+from services.registration.domain.calls import Call, ensure_open
 from services.registration.domain.links import Links
 from services.registration.domain.review import IllegalCommand, Status, board_of
 from services.registration.storage import applications, audit, calls, cities, information_requests
@@ -49,19 +49,20 @@ class Opened:
 
 
 async def submit(deps: Dependencies, slug: str, form: ApplicationForm, consent_text: str) -> tuple[Application, Call]:
-    """CallNotOpen, applications.DuplicateApplication or NotFound when refused; nothing is written then."""
+    """CallNotOpen, applications.DuplicateApplication or NotFound when refused; nothing is written then
+    (a refusal after the insert rolls it back with the transaction)."""
     now = deps.now()
+    application = new_application(
+        slug, form, now=now, application_id=deps.new_id(), contact_person_id=deps.new_id(), consent_text=consent_text
+    )
     async with deps.pool.acquire() as conn, conn.transaction():
-        call = await existing_call(conn, slug)
-        application = new_application(
-            call,
-            form,
-            now=now,
-            application_id=deps.new_id(),
-            contact_person_id=deps.new_id(),
-            consent_text=consent_text,
-        )
-        await applications.insert_application(conn, application, correlation_id.get() or "")
+        inserted = await applications.insert_application(conn, application, correlation_id.get() or "")
+        if inserted is None:
+            raise NotFound(f"call {slug!r}")
+        call, added = inserted
+        ensure_open(call, now)  # before the city's other application: a closed call is the answer then
+        if not added:
+            raise applications.DuplicateApplication
         edit_url = Links.of(deps.settings).edit(application.id, edit_deadline(application, call))
         await deps.publisher.publish(conn, messages.submitted(application, call, edit_url), key=application.id, at=now)
         await audit.record(
