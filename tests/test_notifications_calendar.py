@@ -175,7 +175,7 @@ def test_message_has_calendar_alternative_and_ics_attachment():
     [planned] = plan(confirmed("camille@lyon.example.eu"), ())
     rendered = render(planned.template, "fr", planned.context)
     ics = build_ics(planned.calendar)
-    message = build_message(
+    mail = build_message(
         sender="PACTESUR 2 <no-reply@pactesur.efus.eu>",
         recipient="camille@lyon.example.eu",
         subject=rendered.subject,
@@ -187,7 +187,7 @@ def test_message_has_calendar_alternative_and_ics_attachment():
         calendar=ics,
         calendar_method="REQUEST",
     )
-    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    parsed = email.message_from_bytes(mail.data, policy=email.policy.default)
     assert parsed.get_content_type() == "multipart/mixed"
     kinds = [part.get_content_type() for part in parsed.walk()]
     assert kinds == [

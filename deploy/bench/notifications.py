@@ -73,7 +73,7 @@ async def raw_smtp(port: int, messages: int) -> float:
     try:
         started = time.perf_counter()
         for n in range(messages):
-            message = build_message(
+            mail = build_message(
                 sender="PACTESUR 2 <no-reply@pactesur.efus.eu>",
                 recipient=f"raw-{n}@city.example.eu",
                 subject=rendered.subject,
@@ -83,7 +83,7 @@ async def raw_smtp(port: int, messages: int) -> float:
                 message_id=f"<raw-{n}@pactesur.efus.eu>",
                 date=datetime.now(UTC),
             )
-            await client.send_message(message)
+            await client.sendmail(mail.sender, [mail.recipient], mail.data)
         return messages / (time.perf_counter() - started)
     finally:
         await client.quit()

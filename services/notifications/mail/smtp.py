@@ -1,14 +1,16 @@
-"""Sending MIME messages over SMTP with one reused connection; refusals classified as transient or not."""
+"""Sending written messages over SMTP with one reused connection; refusals classified as transient or not.
+
+The bytes go as they are (`sendmail`): aiosmtplib's send_message would flatten an EmailMessage again."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from email.message import EmailMessage
 
 import aiosmtplib
 
 from services.notifications.domain.delivery import is_transient_smtp_code
+from services.notifications.mail.message import OutgoingMail
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,12 +34,17 @@ class SmtpSender:
         self._client: aiosmtplib.SMTP | None = None
         self._lock = asyncio.Lock()
 
-    async def send(self, message: EmailMessage, envelope_from: str | None = None) -> None:
-        """`envelope_from`: the return path (MAIL FROM), if not the From header's address."""
+    async def send(self, mail: OutgoingMail, envelope_from: str | None = None) -> None:
+        """`envelope_from`: the return path (MAIL FROM), if not the From header's address.
+
+        An address in UTF-8 needs the server's SMTPUTF8 (RFC 6531; aiosmtplib refuses to send
+        without it, a transient failure like any other SMTPException); the message is 7-bit otherwise."""
+        sender = envelope_from or mail.sender
+        options = [] if sender.isascii() and mail.recipient.isascii() else ["SMTPUTF8", "BODY=8BITMIME"]
         async with self._lock:
             try:
                 client = await self._connected()
-                await client.send_message(message, sender=envelope_from)
+                await client.sendmail(sender, [mail.recipient], mail.data, mail_options=options)
             except aiosmtplib.SMTPRecipientsRefused as error:
                 await self._reset_after_error()
                 codes = [r.code for r in error.recipients]

@@ -103,7 +103,7 @@ async def _deliver_in_order(
 async def _deliver(deps: Dependencies, sending: Sending, sender: SmtpSender, email: StoredEmail) -> None:
     token = correlation_id.set(email.correlation_id)
     try:
-        message = build_message(
+        mail = build_message(
             sender=deps.settings.mail_from,
             recipient=email.recipient,
             subject=email.subject,
@@ -119,7 +119,7 @@ async def _deliver(deps: Dependencies, sending: Sending, sender: SmtpSender, ema
         bounce_address = deps.settings.bounce_address
         envelope_from = return_path(str(bounce_address), email.id) if bounce_address else None
         try:
-            await sender.send(message, envelope_from)
+            await sender.send(mail, envelope_from)
         except DeliveryFailed as failure:
             await _record_failure(deps, sending, email, failure)
             return
