@@ -74,7 +74,7 @@ BODIES = {
     "long unbroken lines": ("x" * 5000 + "\n" + "é" * 3000 + "\n", "<a href='" + "https://a.eu/" * 400 + "'>"),
     "qp lookalikes": ("a=b =3D =\n.\n..\nFrom here\nend with space \ttab\t\n", "no final line break  "),
     "line breaks": ("crlf\r\nlone cr\rlf\n\n\r\n", "\r\n\r\n"),
-    "empty": ("", ""),
+    "empty": ("", "<p></p>"),
 }
 
 
@@ -252,7 +252,7 @@ one_line_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_ch
 
 
 @settings(max_examples=300, deadline=None)
-@given(subject=one_line_text, text=st.text(max_size=2000), html=st.text(max_size=2000))
+@given(subject=one_line_text, text=st.text(max_size=2000), html=st.text(min_size=1, max_size=2000))
 def test_any_unicode_reads_back(subject, text, html):
     mail = message(subject=subject, text=text, html=html)
     assert_well_formed(mail.data)
@@ -275,3 +275,10 @@ def test_any_display_name_reads_back(display_name):
 def test_any_line_break_in_a_subject_is_refused(subject):
     with pytest.raises(ValueError):
         message(subject=subject)
+
+
+def test_a_notice_without_html_goes_as_text_only():
+    """A staff notice listed in a coalesced email has no HTML part of its own; resent alone, it is text."""
+    read = email.message_from_bytes(message(text=FRENCH, html="").data, policy=email.policy.default)
+    assert [part.get_content_type() for part in read.walk()] == ["multipart/alternative", "text/plain"]
+    assert read.get_body(("plain",)).get_content() == canonical(FRENCH)

@@ -53,6 +53,7 @@ def build_message(
     Non-essential emails carry List-Unsubscribe with the signed link and List-Unsubscribe-Post for
     one-click unsubscribing (RFC 8058: the link answers POST without any confirmation). An invitation
     is multipart/mixed[alternative[text, HTML, text/calendar; method=...], invite.ics].
+    A notice recorded without HTML (one listed in a coalesced email, resent alone) goes as text only.
     A header value with CR or LF is refused (ValueError)."""
     from_header, address = _from(sender)
     headers = [
@@ -66,7 +67,7 @@ def build_message(
     if unsubscribe_url:
         headers.append(header("List-Unsubscribe", f"<{unsubscribe_url}>"))
         headers.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
-    alternatives = [text_part("plain", text), text_part("html", html)]
+    alternatives = [text_part("plain", text), *([text_part("html", html)] if html else [])]
     if calendar:
         method = calendar_method or "REQUEST"
         alternatives.append(text_part("calendar", calendar, method=method))
