@@ -2,6 +2,7 @@
 offsets committed only after the handler's transaction."""
 
 import asyncio
+import json
 import uuid
 
 import asyncpg
@@ -100,10 +101,12 @@ async def committed_offset(bootstrap: str, topic: str, group: str) -> int:
 
 
 async def test_a_partitions_events_share_one_transaction_and_a_duplicate_has_no_effect(pool, infrastructure):
-    """Twenty events and a redelivered one on one partition: twenty effects, written by far fewer
-    transactions than events (one per group of up to TOGETHER), the duplicate skipped by the ledger."""
+    """Twenty events, a redelivered one and an invalid one on one partition: twenty effects, written by far
+    fewer transactions than events (one per group of up to TOGETHER), the duplicate skipped by the ledger,
+    the invalid one dead-lettered with the reason (its group handled record by record)."""
     bootstrap = infrastructure.kafka_bootstrap_servers
     topic = Topic(await new_topic(bootstrap), partitions=1)
+    dead_letter_topic = await new_topic(bootstrap, partitions=1)
     await pool.execute("ALTER TABLE effects ADD COLUMN IF NOT EXISTS tx bigint")
 
     async def handler(conn: asyncpg.Connection, event) -> None:
@@ -114,19 +117,25 @@ async def test_a_partitions_events_share_one_transaction_and_a_duplicate_has_no_
     producer = create_producer(bootstrap)
     await producer.start()
     consumer = IdempotentConsumer(
-        f"test-{uuid.uuid4().hex[:8]}", pool, {ApplicationSubmitted: handler}, DeadLetters(producer, "unused")
+        f"test-{uuid.uuid4().hex[:8]}", pool, {ApplicationSubmitted: handler}, DeadLetters(producer, dead_letter_topic)
     )
     broker = KafkaBroker(bootstrap)
     subscribe(broker, topic, consumer)
     events = [submitted_event(motivation=f"together {n}") for n in range(20)]
     try:
-        await publish(bootstrap, topic.name, *(e.to_json() for e in [*events, events[3]]), key=b"k")
+        invalid = json.loads(events[0].to_json())
+        invalid["event_id"], invalid["payload"]["city"] = str(uuid.uuid4()), ""
+        bodies = [e.to_json() for e in events[:10]] + [json.dumps(invalid).encode()]
+        await publish(bootstrap, topic.name, *bodies, *(e.to_json() for e in [*events[10:], events[3]]), key=b"k")
         await broker.start()
         notes = await wait_for_notes(pool, {f"together {n}" for n in range(20)})
+        [dead] = await read_topic(bootstrap, dead_letter_topic, expected=1)
         transactions = await pool.fetchval("SELECT count(DISTINCT tx) FROM effects WHERE note LIKE 'together%'")
     finally:
         await broker.stop()
         await producer.stop()
 
     assert sorted(notes) == sorted(f"together {n}" for n in range(20))
-    assert transactions <= 5, f"{transactions} transactions for 20 events"
+    assert transactions <= 8, f"{transactions} transactions for 20 events"
+    assert json.loads(dead.value)["event_id"] == invalid["event_id"]
+    assert b"city" in dict(dead.headers)["dlq.reason"]

@@ -34,6 +34,8 @@ def _contracts_of(*modules: ModuleType) -> dict[tuple[str, int], type[Payload]]:
 CONTRACTS: dict[tuple[str, int], type[Payload]] = _contracts_of(registration, scheduling)
 """(type, version) -> payload class: every event a consumer may read."""
 
+REGISTERED_TYPES: frozenset[str] = frozenset(kind for kind, _ in CONTRACTS)
+
 UPCASTS: dict[tuple[str, int], Callable[[Any], Payload]] = {
     key: contract.upcast for key, contract in CONTRACTS.items() if hasattr(contract, "upcast")
 }

@@ -7,13 +7,13 @@ ledger row and has no second effect.
 
 Messages arrive in batches (what the broker has ready, up to MAX_BATCH): the partitions of a batch
 are handled concurrently, the messages of one partition in order. Up to TOGETHER messages of a
-partition share one transaction (one ledger insert, one key-store read, one commit, and reads the handlers may share:
-shared.storage.transaction_memo); if anything in
-that group fails, the transaction rolls back and each message is handled again in its own, so a
-failure touches only its own event. The Kafka offsets are committed once, after every message of the
-batch was handled. Per-message offset
-commits were the bottleneck (one broker round trip per event, measured at ~60 events/s); a crash
-mid-batch only means redelivery, which the ledger absorbs.
+partition share one transaction: one ledger insert, one key-store read, one commit, and the reads the
+handlers may share (shared.storage.transaction_memo); each event is decoded and validated once. An
+invalid event is set aside and dead-lettered once the group committed; if anything else in the group
+fails, the transaction rolls back and each message is handled again in its own, so a failure touches
+only its own event. The Kafka offsets are committed once, after every message of the batch was
+handled. Per-message offset commits were the bottleneck (one broker round trip per event, measured at
+~60 events/s); a crash mid-batch only means redelivery, which the ledger absorbs.
 
 Failures: infrastructure errors (database unreachable, connection lost) are retried without limit
 with capped backoff, since the event is fine and dropping it would lose it. Any other error is
@@ -40,7 +40,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
 from shared.contracts.events import Event, EventRejected, Payload
-from shared.contracts.registry import parse_event
+from shared.contracts.registry import REGISTERED_TYPES, decode_event, parse_event
 from shared.contracts.topics import Topic
 from shared.dependencies import Dependencies
 from shared.logs import correlation_id
@@ -96,6 +96,11 @@ class IdempotentConsumer:
     _handler_failures: dict[tuple[str, int, int], int] = field(default_factory=dict)
     """Per record position: how often the handler itself failed (not the database), for dead-lettering."""
     _ignored_types: set[str] = field(default_factory=set)
+    _by_type: dict[str, Handler] = field(init=False)
+    """Handlers by event type name: every version of a type is upcast to the class handled."""
+
+    def __post_init__(self) -> None:
+        self._by_type = {payload.TYPE: handler for payload, handler in self.handlers.items()}
 
     async def process_batch(self, message: KafkaMessage) -> None:
         """Handle a batch (see the module docstring), then commit its offsets or rewind it."""
@@ -112,54 +117,74 @@ class IdempotentConsumer:
         await self._commit(message)
 
     async def _process_partition(self, records: list[ConsumerRecord]) -> float | None:
-        """Handle one partition's records in order, TOGETHER records at a time in one transaction; a group
-        that cannot be handled whole is handled one record at a time. Stops at the first record to retry
-        and says after how long."""
-        for start in range(0, len(records), TOGETHER):
+        """Handle one partition's records in order, up to TOGETHER at a time in one transaction. A record
+        that cannot join a group (one to dead-letter, or one being retried) is handled alone, and the
+        records of a group whose transaction failed one at a time. Stops at the first record to retry and
+        says after how long."""
+        start = 0
+        while start < len(records):
             group = records[start : start + TOGETHER]
-            if await self._handle_together(group):
+            ready = self._groupable(group)
+            if len(ready) >= 2 and await self._handle_together(ready):
+                start += len(ready)
                 continue
-            for record in group:
+            alone = group[: max(len(ready), 1)]
+            for record in alone:
                 retry_in = await self._process_record(record)
                 if retry_in is not None:
                     return retry_in
+            start += len(alone)
         return None
 
-    async def _handle_together(self, records: list[ConsumerRecord]) -> bool:
-        """Handle the group in ONE transaction: one ledger insert for all, one key-store read, every
-        handler, one commit. False when nothing was kept (the transaction rolled back, or the group holds
-        a record to dead-letter or one already failing): then each record gets its own transaction, and
-        "one event's effects or none" holds either way. Saves a commit and three round trips per event."""
-        work: list[tuple[ConsumerRecord, Event[Any], Handler]] = []
+    def _groupable(self, records: list[ConsumerRecord]) -> list[tuple[ConsumerRecord, dict[str, Any]]]:
+        """The leading records that may share a transaction, decoded. It stops before a record that is not
+        an event of a known type (the lone path dead-letters it with the reason) or one being retried (the
+        lone path counts its attempts)."""
+        ready: list[tuple[ConsumerRecord, dict[str, Any]]] = []
         for record in records:
             if (record.topic, record.partition, record.offset) in self._retries:
-                return False
+                break
             try:
-                event = parse_event(record.value or b"")
+                data = decode_event(record.value or b"")
             except EventRejected:
-                return False
-            handler = self.handlers.get(type(event.payload))
+                break
+            kind = data.get("type")
+            if not isinstance(kind, str) or kind not in REGISTERED_TYPES:
+                break
+            ready.append((record, data))
+        return ready
+
+    async def _handle_together(self, ready: list[tuple[ConsumerRecord, dict[str, Any]]]) -> bool:
+        """Handle the group in ONE transaction: one ledger insert for all, one key-store read, every
+        handler, one commit. False when the transaction rolled back (nothing kept): then each record gets
+        its own, and "one event's effects or none" holds either way. Saves a commit and three round trips
+        per event."""
+        work: list[tuple[ConsumerRecord, dict[str, Any], Handler]] = []
+        for record, data in ready:
+            handler = self._by_type.get(data["type"])
             if handler is None:
-                self._ignore(event.type)
+                self._ignore(data["type"])
             else:
-                work.append((record, event, handler))
-        if len(work) < 2:
-            return not work
+                work.append((record, data, handler))
+        if not work:
+            return True
         try:
             with collecting_writes() as writes, transaction_memo():
                 async with self.pool.acquire() as conn, conn.transaction():
-                    handled = await self._first_times(conn, work)
-                    opened = await self._opened_all(conn, handled)
-                    for (_, event, handler), ready in zip(handled, opened, strict=True):
+                    opened, rejected = await self._opened_all(conn, work)
+                    handled = await self._first_times(conn, opened)
+                    for event, handler in handled:
                         token = correlation_id.set(event.correlation_id)
                         try:
-                            await handler(conn, ready)
+                            await handler(conn, event)
                         finally:
                             correlation_id.reset(token)
         except Exception as error:
             log.info("events handled one by one", extra={"consumer": self.name, "error": repr(error)})
             return False
-        for _, event, _ in handled:
+        for record, reason in rejected:
+            await self.dead_letters.send(record, reason, consumer=self.name)
+        for event, _ in handled:
             log.info(
                 "event handled", extra={"consumer": self.name, "type": event.type, "event_id": str(event.event_id)}
             )
@@ -168,37 +193,41 @@ class IdempotentConsumer:
             self.after_outbox_write()
         return True
 
+    async def _opened_all(
+        self, conn: asyncpg.Connection, work: list[tuple[ConsumerRecord, dict[str, Any], Handler]]
+    ) -> tuple[list[tuple[Event[Any], Handler]], list[tuple[ConsumerRecord, str]]]:
+        """Each event with its seals opened (one key-store read for all), validated once, as received; and
+        the records that are not valid events, with the reason, to dead-letter once the group committed
+        (as the lone path does: they have no effect)."""
+        decoded = [data for _, data, _ in work]
+        opened = decoded if self.keyring is None else await self.keyring.open_events(conn, list(decoded))
+        events, rejected = [], []
+        for (record, _, handler), data in zip(work, opened, strict=True):
+            try:
+                events.append((parse_event(data).as_received(record.value or b""), handler))
+            except EventRejected as error:
+                rejected.append((record, error.reason))
+        return events, rejected
+
     async def _first_times(
-        self, conn: asyncpg.Connection, work: list[tuple[ConsumerRecord, Event[Any], Handler]]
-    ) -> list[tuple[ConsumerRecord, Event[Any], Handler]]:
+        self, conn: asyncpg.Connection, work: list[tuple[Event[Any], Handler]]
+    ) -> list[tuple[Event[Any], Handler]]:
         """The ledger rows of the group in one statement: the events seen for the first time, each once."""
         new = await conn.fetch(
             "INSERT INTO processed_events (consumer, event_id) SELECT $1, unnest($2::uuid[])"
             " ON CONFLICT DO NOTHING RETURNING event_id",
             self.name,
-            [event.event_id for _, event, _ in work],
+            [event.event_id for event, _ in work],
         )
         todo = {row["event_id"] for row in new}
         first = []
-        for item in work:
-            if item[1].event_id in todo:
-                todo.discard(item[1].event_id)
-                first.append(item)
+        for event, handler in work:
+            if event.event_id in todo:
+                todo.discard(event.event_id)
+                first.append((event, handler))
             else:
-                log.info("duplicate event ignored", extra={"event_id": str(item[1].event_id), "type": item[1].type})
+                log.info("duplicate event ignored", extra={"event_id": str(event.event_id), "type": event.type})
         return first
-
-    async def _opened_all(
-        self, conn: asyncpg.Connection, work: list[tuple[ConsumerRecord, Event[Any], Handler]]
-    ) -> list[Event[Any]]:
-        raws = [record.value or b"" for record, _, _ in work]
-        if self.keyring is None:
-            return [event.as_received(raw) for (_, event, _), raw in zip(work, raws, strict=True)]
-        opened = await self.keyring.open_events(conn, list(raws))
-        return [
-            event.as_received(raw) if data is raw else parse_event(data).as_received(raw)
-            for (_, event, _), raw, data in zip(work, raws, opened, strict=True)
-        ]
 
     async def _process_record(self, record: ConsumerRecord) -> float | None:
         """Handle (or dead-letter) one record: None when done with it, else the delay before a retry."""

@@ -89,11 +89,15 @@ class Keyring:
         return (await self.open_events(conn, [raw]))[0]
 
     async def open_events(
-        self, conn: asyncpg.Connection | asyncpg.Pool, raws: list[bytes | str]
+        self, conn: asyncpg.Connection | asyncpg.Pool, raws: list[bytes | str | dict[str, Any]]
     ) -> list[bytes | str | dict[str, Any]]:
-        """`open_event` of each, with one key-store read for all of them (a consumer's batch)."""
+        """`open_event` of each, with one key-store read for all of them (a consumer's batch). An event
+        already decoded (a dict) is opened in place."""
         opened: list[bytes | str | dict[str, Any]] = [
-            raw if (SEAL if isinstance(raw, str) else SEAL.encode()) not in raw else decode_event(raw) for raw in raws
+            raw
+            if isinstance(raw, dict) or (SEAL if isinstance(raw, str) else SEAL.encode()) not in raw
+            else decode_event(raw)
+            for raw in raws
         ]
         sealed = [(data, list(seals_in(data))) for data in opened if isinstance(data, dict)]
         if not sealed:
