@@ -23,6 +23,11 @@ SAMPLES_PER_SECOND = 47
 """Not a round number, so that sampling does not beat with the services' own periodic loops."""
 TOP = 12
 NOISE = ("threading.py", "selectors.py", "base_events.py:_run_once", "<module>")
+OURS = ("notifications/", "registration/", "scheduling/", "shared/")
+RUNTIME = "shared/runtime.py"
+"""serve() and main(): on every stack of a service, so left out like the server's frames."""
+"""Inclusive shares are given for our own code only: the frames of the server and the event loop under
+it are on every stack and would fill the list."""
 
 
 class ProfilerMissing(RuntimeError):
@@ -42,7 +47,7 @@ class Profile:
     self_top: list[tuple[str, float]]
     """(function, share of samples), the function running when sampled."""
     inclusive_top: list[tuple[str, float]]
-    """(function, share of samples), the function anywhere on the stack."""
+    """(function of our code, share of samples), the function anywhere on the stack."""
 
 
 def frame_name(frame: str) -> str:
@@ -74,7 +79,8 @@ def summarise(collapsed: str, top: int = TOP) -> Profile:
         total += n
         own[frames[-1]] += n
         for name in set(frames):
-            anywhere[name] += n
+            if name.startswith(OURS) and not name.startswith(RUNTIME):
+                anywhere[name] += n
     if total == 0:
         return Profile(0, [], [])
 
