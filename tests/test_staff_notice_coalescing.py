@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.notifications.domain.coalescing import COALESCED, coalesces, held_until
+from services.notifications.domain.coalescing import COALESCED, LISTED, WaitingNotice, coalesces, held_until
 from services.notifications.domain.emails import PlannedEmail, Recipient
+from services.notifications.mail.rendering import render
 from services.notifications.mail.samples import PAYLOADS
 from services.notifications.workflows.coalescing import release_due
 from services.notifications.workflows.events import record_emails
@@ -98,3 +99,16 @@ async def test_a_burst_gives_staff_one_email_at_once_and_one_listing_the_rest(st
         " AND status <> 'coalesced'"
     )
     assert applicants >= 4  # the applicants' own confirmations are never held
+
+
+def test_a_window_of_thousands_lists_the_first_and_counts_the_rest():
+    """After a deadline burst, one email does not carry ten thousand notices: LISTED in full, the rest counted."""
+    now = datetime.now(UTC)
+    notices = [
+        WaitingNotice(n, "staff@efus.eu", "staff_new_application", "fr", f"Candidature {n}", f"Ville {n}", now)
+        for n in range(LISTED)
+    ]
+    email = render(COALESCED, "fr", {"notices": notices, "total": 10_000})
+    assert email.subject.startswith("Candidature 0") and "9999" in email.subject
+    assert f"Ville {LISTED - 1}" in email.text and email.text.count("* Candidature") == LISTED
+    assert "non repris ici : 9980" in email.text and "9980" in email.html

@@ -13,6 +13,9 @@ from services.notifications.domain.emails import NOTICE_NAMESPACE, PlannedEmail
 
 COALESCED = "staff_notices"
 """The template of the email that lists a window's notices."""
+LISTED = 20
+"""Notices an email lists in full: after a deadline burst a window holds thousands (an email of
+megabytes that helps nobody); the others are counted, and the delivery log lists them all."""
 
 
 @dataclass(frozen=True)

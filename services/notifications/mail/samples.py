@@ -296,7 +296,8 @@ SAMPLES: dict[str, dict[str, Any]] = {template: _planned_context(template, p) fo
                 "Lyon (FR) has applied.",
                 SAMPLE_TIME,
             ),
-        ]
+        ],
+        "total": 2,
     },  # fmt: skip
     "staff_digest": {
         "items": [

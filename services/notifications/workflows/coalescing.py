@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import groupby
 
-from services.notifications.domain.coalescing import COALESCED, coalesced_id
+from services.notifications.domain.coalescing import COALESCED, LISTED, coalesced_id
 from services.notifications.domain.emails import STAFF_NAME, PlannedEmail, Recipient
 from services.notifications.storage import coalescing
 from services.notifications.workflows.recording import Origin, read_staff, record
@@ -29,7 +29,8 @@ async def release_due(deps: Dependencies, wake_delivery: Callable[[], None]) -> 
             notices = list(group)
             first = notices[0]
             member = members.get(address) or Recipient(first.recipient, STAFF_NAME, first.language, is_staff=True)
-            email = PlannedEmail(member, COALESCED, essential=False, context={"notices": notices})
+            listed = {"notices": notices[:LISTED], "total": len(notices)}
+            email = PlannedEmail(member, COALESCED, essential=False, context=listed)
             ends = max(notice.release_at for notice in notices)
             origin = Origin(coalesced_id(address, template, ends), "StaffNoticesCoalesced", f"coalesced-{template}")
             ids = await record(conn, deps.settings, origin, [email], staff)
