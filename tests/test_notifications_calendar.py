@@ -27,6 +27,7 @@ from shared.contracts import (
     Venue,
 )
 from shared.contracts.events import new_event
+from tests.test_notifications_mime import INVITATION_PARTS
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 STARTS = datetime(2027, 5, 10, 7, 0, tzinfo=UTC)
@@ -189,15 +190,7 @@ def test_message_has_calendar_alternative_and_ics_attachment():
     )
     parsed = email.message_from_bytes(mail.data, policy=email.policy.default)
     assert parsed.get_content_type() == "multipart/mixed"
-    kinds = [part.get_content_type() for part in parsed.walk()]
-    assert kinds == [
-        "multipart/mixed",
-        "multipart/alternative",
-        "text/plain",
-        "text/html",
-        "text/calendar",
-        "application/ics",
-    ]
+    assert [part.get_content_type() for part in parsed.walk()] == INVITATION_PARTS
     calendar_part = next(p for p in parsed.walk() if p.get_content_type() == "text/calendar")
     assert calendar_part.get_param("method") == "REQUEST"
     [attachment] = list(parsed.iter_attachments())

@@ -185,19 +185,23 @@ def test_no_unsubscribe_headers_without_a_link():
     assert read["List-Unsubscribe"] is None and read["List-Unsubscribe-Post"] is None
 
 
+INVITATION_PARTS = [
+    "multipart/mixed",
+    "multipart/alternative",
+    "text/plain",
+    "text/html",
+    "text/calendar",
+    "application/ics",
+]
+"""An invitation's parts in order: alternative[text, HTML, calendar] and the invite.ics attachment."""
+
+
 @pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
 def test_invitation_is_mixed_with_the_calendar_alternative_and_attachment(method):
     mail = message(subject=SUBJECTS["greek"], text=GREEK, html=f"<p>{GREEK}</p>", calendar=ICS, calendar_method=method)
     assert_well_formed(mail.data)
     read = parsed(mail.data)
-    assert [part.get_content_type() for part in read.walk()] == [
-        "multipart/mixed",
-        "multipart/alternative",
-        "text/plain",
-        "text/html",
-        "text/calendar",
-        "application/ics",
-    ]
+    assert [part.get_content_type() for part in read.walk()] == INVITATION_PARTS
     assert str(read["Subject"]) == SUBJECTS["greek"] and read["Content-Language"] == "fr"
     alternative, attachment = read.iter_parts()
     plain, rich, calendar = alternative.iter_parts()
