@@ -17,6 +17,8 @@ DEFAULT_LIMIT = 50
 """Items on a page, and in an API answer when the client does not say."""
 MAX_LIMIT = 200
 """The most an API client may ask for at once."""
+MAX_OFFSET = 1_000_000_000
+"""Far past any list's end (and within what a database's OFFSET takes): an API refuses more."""
 
 T = TypeVar("T")
 

@@ -266,6 +266,7 @@ async def test_a_burst_is_listed_a_window_at_a_time_in_the_viewers_order(client,
         ({"limit": 0}, "limit", "greater than or equal to 1"),
         ({"limit": 201}, "limit", "less than or equal to 200"),
         ({"offset": -1}, "offset", "greater than or equal to 0"),
+        ({"offset": 10**9 + 1}, "offset", "less than or equal to 1000000000"),
         ({"limit": "all"}, "limit", "valid integer"),
     ],
 )

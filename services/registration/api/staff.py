@@ -17,7 +17,7 @@ from services.registration.domain.review import Status
 from services.registration.domain.scoring import ReviewInput
 from services.registration.workflows import applicant, calls, privacy, selection
 from shared.dependencies import Dependencies
-from shared.paging import DEFAULT_LIMIT, MAX_LIMIT, Window
+from shared.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Window
 from shared.refusals import NotFound, Refused
 from shared.runtime import dependencies_of
 from shared.security.auth import StaffMember
@@ -116,7 +116,7 @@ def _summary(
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"applications in the answer, at most {MAX_LIMIT}")]
-Offset = Annotated[int, Query(ge=0, description="how many to skip: 0, then the answer's `next_offset`")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="how many to skip: 0, then the answer's `next_offset`")]
 
 
 @router.get("/calls/{slug}/applications", responses=UNKNOWN)

@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
-from shared.paging import DEFAULT_LIMIT, Paged, Window
+from shared.paging import DEFAULT_LIMIT, MAX_OFFSET, Paged, Window
 
 PAGE_PARAMETER = "page"
-LAST_PAGE = 10**9
+LAST_PAGE = MAX_OFFSET // DEFAULT_LIMIT
 """Far past any list's end: a larger number asks for the same (empty) page."""
 
 
