@@ -112,6 +112,8 @@ async def _ranking_inputs(
 
 
 async def call_ranking(conn: asyncpg.Connection, call: Call) -> tuple[list[UUID], dict[UUID, float | None]]:
+    """The call's applications best first and their average scores (release orders the waitlist by it),
+    from the light columns only."""
     every, _, scores = await _ranking_inputs(conn, call)
     return ranking(scores, {a.id: a.submitted_at for a in every}), scores
 
