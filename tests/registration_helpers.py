@@ -95,6 +95,45 @@ async def last_event(db, event_type: str, key: str):
     return found[-1]
 
 
+FORM_COLUMNS = ("city", "country", "contact_name", "contact_email", "language", "motivation")
+
+
+async def load_applications(
+    db, slug: str, count: int, *, country: str = "PL", start: datetime | None = None
+) -> list[str]:
+    """A deadline burst straight into the table (as the bench loads its history, without the events):
+    `count` submitted applications to the call, one second apart from `start`, oldest first."""
+    start = start or datetime.now(UTC) - timedelta(days=1)
+    batch = uuid.uuid4().hex[:6]
+    rows = []
+    for n in range(count):
+        answers = form(f"burst-{batch}-{n}@city.example.eu", city=f"Burst {batch} {n:05d}", country=country)
+        answers.pop("consent")
+        base = [answers.pop(column) for column in FORM_COLUMNS]
+        at = start + timedelta(seconds=n)
+        rows.append((uuid.uuid4(), slug, *base, "submitted", at, "burst", json.dumps(answers), at))
+    await db.executemany(
+        "INSERT INTO applications (id, call_slug, city, country, contact_name, contact_email, language, motivation,"
+        " status, submitted_at, correlation_id, answers, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13)",
+        rows,
+    )
+    return [str(row[0]) for row in rows]
+
+
+async def load_scores(db, scored: dict[str, int], reviewer: str) -> None:
+    """`reviewer` gave every default criterion of each application the score given (1..5)."""
+    criteria = ("relevance", "experience", "cooperation", "commitment")
+    await db.executemany(
+        "INSERT INTO reviews (application_id, reviewer, scores, comment, reviewed_at)"
+        " VALUES ($1, $2, $3::jsonb, $4, now())",
+        [
+            (uuid.UUID(a), reviewer, json.dumps(dict.fromkeys(criteria, value)), "x" * 2000)
+            for a, value in scored.items()
+        ],
+    )
+
+
 def token_of(url: str) -> str:
     return urlsplit(url).path.rsplit("/", 1)[-1]
 

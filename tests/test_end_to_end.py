@@ -102,11 +102,46 @@ async def test_scheduling_projects_the_applicant_city(stack, unique_email):
     assert (await submit(stack, body)).status_code == 201
     async with httpx.AsyncClient(base_url=stack["scheduling"].url, timeout=10) as client:
         for _ in range(100):
-            cities = (await client.get("/api/v1/cities")).json()
+            cities = await known_cities(client, "ES")
             if any(c["city"] == body["city"] and c["country"] == "ES" for c in cities):
                 return
             await asyncio.sleep(0.2)
     pytest.fail(f"scheduling never learnt of {body['city']}")
+
+
+async def known_cities(scheduling: httpx.AsyncClient, country: str, limit: int = 200) -> list[dict]:
+    """Every city of `country` scheduling has heard of, walked a window at a time by `next_offset`."""
+    found, offset = [], 0
+    while offset is not None:
+        page = await scheduling.get("/api/v1/cities", params={"country": country, "limit": limit, "offset": offset})
+        assert page.status_code == 200, page.text
+        found += page.json()["cities"]
+        offset = page.json()["next_offset"]
+    return found
+
+
+async def test_scheduling_lists_the_cities_it_heard_of_a_window_at_a_time(stack):
+    """One city heard of per applicant city: a burst of applications makes the list long, never the answer."""
+    marker = uuid.uuid4().hex[:6]
+    conn = await asyncpg.connect(stack.config.database_url, server_settings={"search_path": "scheduling"})
+    try:
+        await conn.executemany(
+            "INSERT INTO cities (city_key, city, country, status, first_seen_at, updated_at)"
+            " VALUES ($1, $2, 'CY', 'applicant', now(), now())",
+            [(f"burst {marker} {n:03d}|CY", f"Burst {marker} {n:03d}") for n in range(130)],
+        )
+    finally:
+        await conn.close()
+    async with httpx.AsyncClient(base_url=stack["scheduling"].url, timeout=10) as client:
+        first = (await client.get("/api/v1/cities")).json()
+        assert len(first["cities"]) == 50 and first["total"] >= 130 and first["next_offset"] == 50
+        cyprus = (await client.get("/api/v1/cities", params={"country": "CY", "limit": 7})).json()
+        assert cyprus["total"] >= 130 and {c["country"] for c in cyprus["cities"]} == {"CY"}
+        walked = await known_cities(client, "CY", limit=60)
+        ours = [c["city"] for c in walked if marker in c["city"]]
+        assert ours == [f"Burst {marker} {n:03d}" for n in range(130)] and len(walked) == cyprus["total"]
+        too_many = await client.get("/api/v1/cities", params={"limit": 201})
+        assert too_many.status_code == 422 and too_many.json()["detail"][0]["loc"] == ["query", "limit"]
 
 
 @pytest.mark.parametrize("service", ["registration", "scheduling", "notifications"])

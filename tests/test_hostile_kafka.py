@@ -20,6 +20,7 @@ from deploy.local.stack import SERVICES
 from shared.contracts import CONTRACTS, topics
 from shared.contracts.events import MAX_EVENT_BYTES
 from tests.conftest import publish, read_dead_letters
+from tests.test_end_to_end import known_cities
 from tests.test_events import submitted_event
 from tests.test_notifications_calendar import confirmed
 
@@ -168,7 +169,7 @@ async def test_a_valid_event_after_the_poison_still_takes_effect(kafka_outcome, 
 async def scheduling_knows_city(base: str, city: str, timeout: float = 30) -> None:
     async with httpx.AsyncClient(base_url=base) as scheduling:
         for _ in range(int(timeout / 0.25)):
-            if city in {c["city"] for c in (await scheduling.get("/api/v1/cities")).json()}:
+            if city in {c["city"] for c in await known_cities(scheduling, "LV")}:
                 return
             await asyncio.sleep(0.25)
     pytest.fail(f"scheduling never learnt of {city}")

@@ -3,16 +3,25 @@ sign-up and contacts, CSV export and the audit log."""
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.registration.storage import applications
+from services.registration.workflows import selection
+from shared.paging import Window
+from shared.security.auth import StaffMember
+from shared.storage.database import create_pool
 from tests.registration_helpers import (
     ADMIN,
     REVIEWER,
     apply,
+    deps_at,
     email,
     events,
     last_event,
+    load_applications,
+    load_scores,
     new_call,
     staff_move,
     stage,
@@ -199,3 +208,103 @@ async def test_staff_create_and_change_calls_with_field_errors(client, db):
     assert len(await events(db, "CallOpened", slug)) == 2
     taken = await client.post("/api/v1/staff/calls", json=body | {"slug": slug}, headers=ADMIN)
     assert taken.status_code == 409
+
+
+async def _every_page(client, slug: str, headers: dict, limit: int, **filters) -> tuple[list[dict], list[dict]]:
+    """The list walked a window at a time by `next_offset`, and each answer without its rows."""
+    rows, answers, offset = [], [], 0
+    while offset is not None:
+        params = {"limit": limit, "offset": offset} | filters
+        answer = await client.get(f"/api/v1/staff/calls/{slug}/applications", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        rows += body.pop("applications")
+        answers.append(body)
+        offset = body["next_offset"]
+    return rows, answers
+
+
+async def test_a_burst_is_listed_a_window_at_a_time_in_the_viewers_order(client, db):
+    slug = await new_call(client, quota=5)
+    ids = await load_applications(db, slug, 130)
+    german = await load_applications(db, slug, 3, country="DE", start=datetime.now(UTC) - timedelta(hours=1))
+    await load_scores(db, {a: 1 + n % 5 for n, a in enumerate(ids[:60])}, "Marta")
+    await load_scores(db, {a: 5 - n for n, a in enumerate(ids[100:104])}, "Ilyana")
+    path = f"/api/v1/staff/calls/{slug}/applications"
+
+    first = (await client.get(path, headers=ADMIN)).json()
+    assert (first["total"], first["offset"], first["limit"], first["next_offset"]) == (133, 0, 50, 50)
+    assert len(first["applications"]) == 50
+    whole = (await client.get(path, params={"limit": 200}, headers=ADMIN)).json()
+    assert whole["next_offset"] is None and len(whole["applications"]) == 133
+    rows, answers = await _every_page(client, slug, ADMIN, 50)
+    assert rows == whole["applications"] and [a["offset"] for a in answers] == [0, 50, 100]
+    assert [r["rank"] for r in rows] == list(range(1, 134))  # the admin's ranking runs on across windows
+    scores = [r["score"] for r in rows if r["score"] is not None]
+    assert scores == sorted(scores, reverse=True) and len(scores) == 64
+
+    # a reviewer: the four they scored ranked first, then everyone else unranked, in order of submission
+    rows, _ = await _every_page(client, slug, REVIEWER, 37)
+    assert [(r["id"], r["rank"]) for r in rows[:4]] == [(a, n) for n, a in enumerate(ids[100:104], start=1)]
+    others = [a for a in ids + german if a not in ids[100:104]]
+    assert [r["id"] for r in rows[4:]] == others and {r["rank"] for r in rows[4:]} == {None}
+    assert {r["score"] for r in rows[4:]} == {None}  # Marta's scores stay hidden, page after page
+
+    germans, answers = await _every_page(client, slug, ADMIN, 2, country="DE")
+    assert [a["total"] for a in answers] == [3, 3] and {r["id"] for r in germans} == set(german)
+    past = (await client.get(path, params={"offset": 500}, headers=ADMIN)).json()
+    assert past["applications"] == [] and past["total"] == 133 and past["next_offset"] is None
+
+    export = await client.get(f"/api/v1/staff/calls/{slug}/export.csv", headers=ADMIN)
+    listed = list(csv.DictReader(io.StringIO(export.text.lstrip("\ufeff"))))
+    assert [r["id"] for r in listed] == [r["id"] for r in whole["applications"]]  # complete, best first
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "words"),
+    [
+        ({"limit": 0}, "limit", "greater than or equal to 1"),
+        ({"limit": 201}, "limit", "less than or equal to 200"),
+        ({"offset": -1}, "offset", "greater than or equal to 0"),
+        ({"offset": 10**9 + 1}, "offset", "less than or equal to 1000000000"),
+        ({"limit": "all"}, "limit", "valid integer"),
+    ],
+)
+async def test_a_window_out_of_bounds_is_a_422_on_its_field(client, params, field, words):
+    path = "/api/v1/staff/calls/pactesur-2-associated-cities/applications"
+    answer = await client.get(path, params=params, headers=ADMIN)
+    assert answer.status_code == 422
+    [problem] = answer.json()["detail"]
+    assert problem["loc"] == ["query", field] and words in problem["msg"]
+
+
+async def test_a_list_reads_the_full_rows_of_its_window_only_and_an_export_each_row_once(
+    stack, client, db, monkeypatch
+):
+    slug = await new_call(client, quota=5)
+    ids = await load_applications(db, slug, 75)
+    await load_scores(db, {a: 1 + n % 5 for n, a in enumerate(ids)}, "Marta")
+    read: list[int] = []
+    real = applications.applications_by_id
+
+    async def counted(conn, application_ids):
+        read.append(len(application_ids))
+        return await real(conn, application_ids)
+
+    monkeypatch.setattr(applications, "applications_by_id", counted)
+    monkeypatch.setattr(selection, "EXPORT_BATCH", 20)
+    pool = await create_pool(stack.config.database_url, "registration", max_size=2)
+    try:
+        deps = deps_at(stack, pool, datetime.now(UTC))
+        admin = StaffMember("Marta", "admin")
+        found = await selection.call_applications(deps, slug, admin, window=Window(50, 20))
+        assert read == [20] and found.page.total == 75 and [a.rank for a in found.listed] == list(range(51, 71))
+        read.clear()
+        text = await selection.export_applications(deps, slug)
+    finally:
+        await pool.close()
+    assert read == [20, 20, 20, 15]
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 75 and len({r["id"] for r in rows}) == 75 and text.count("submitted_at") == 1
+    scores = [float(r["score"]) for r in rows]
+    assert scores == sorted(scores, reverse=True)

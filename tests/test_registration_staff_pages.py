@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_TOKEN, REVIEWER_TOKEN
-from tests.registration_helpers import apply, new_call, staff_move
+from tests.registration_helpers import apply, load_applications, new_call, staff_move
 
 
 @pytest.fixture
@@ -75,3 +75,36 @@ async def test_admin_scores_stages_and_releases_from_the_pages(base):
     finally:
         await admin.aclose()
         await reviewer.aclose()
+
+
+async def test_a_burst_is_shown_fifty_at_a_time_with_links_that_keep_the_filters(base, db):
+    async with httpx.AsyncClient(base_url=base, timeout=20) as api:
+        slug = await new_call(api, quota=5)
+    await load_applications(db, slug, 1050)
+    await load_applications(db, slug, 3, country="DE")
+    admin = await signed_in(base, ADMIN_TOKEN)
+    path = f"/staff/calls/{slug}"
+    try:
+        first = await admin.get(path, params={"status": "submitted", "country": "pl"})
+        second = await admin.get(path, params={"status": "submitted", "country": "PL", "page": "2"})
+        last = await admin.get(path, params={"country": "PL", "page": "21"})
+        past = await admin.get(path, params={"country": "PL", "page": "99"})
+        mangled = await admin.get(path, params={"page": "second"})
+        french = await admin.get(path, params={"country": "PL", "page": "2", "lang": "fr"})
+    finally:
+        await admin.aclose()
+
+    assert first.status_code == 200 and "Showing 1–50 of 1,050" in first.text
+    assert f'href="{path}?status=submitted&amp;country=pl&amp;page=2" rel="next">Next page' in first.text
+    assert 'rel="prev"' not in first.text and first.text.count("/staff/applications/") == 50
+    assert "Showing 51–100 of 1,050" in second.text
+    assert f'href="{path}?status=submitted&amp;country=PL" rel="prev">Previous page' in second.text
+    assert f'href="{path}?status=submitted&amp;country=PL&amp;page=3" rel="next"' in second.text
+    assert "Showing 1,001–1,050 of 1,050" in last.text and 'rel="next"' not in last.text
+    assert "past the end of the list" in past.text and f'href="{path}?country=PL&amp;page=21" rel="prev"' in past.text
+    assert "Showing 1–50 of 1,053" in mangled.text  # a page that is not a number is the first
+
+    assert '<html lang="fr">' in french.text and "Candidatures 51 à 100 sur 1\u202f050" in french.text
+    assert f'href="{path}?country=PL&amp;lang=fr" rel="prev">Page précédente' in french.text
+    assert f'href="{path}?country=PL&amp;lang=fr&amp;page=3" rel="next">Page suivante' in french.text
+    assert 'aria-label="Pages de la liste"' in french.text

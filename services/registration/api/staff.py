@@ -17,6 +17,7 @@ from services.registration.domain.review import Status
 from services.registration.domain.scoring import ReviewInput
 from services.registration.workflows import applicant, calls, privacy, selection
 from shared.dependencies import Dependencies
+from shared.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Window
 from shared.refusals import NotFound, Refused
 from shared.runtime import dependencies_of
 from shared.security.auth import StaffMember
@@ -114,6 +115,10 @@ def _summary(
     }
 
 
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"applications in the answer, at most {MAX_LIMIT}")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="how many to skip: 0, then the answer's `next_offset`")]
+
+
 @router.get("/calls/{slug}/applications", responses=UNKNOWN)
 async def list_applications(
     slug: str,
@@ -121,16 +126,28 @@ async def list_applications(
     who: Reviewer,
     status_filter: Annotated[Status | None, Query(alias="status")] = None,
     country: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Applications best first (ranking by weighted score) for admins; a reviewer gets the ones they scored
-    ranked, then the others unranked in order of submission, their scores hidden until they score them."""
+    ranked, then the others unranked in order of submission, their scores hidden until they score them.
+    One window of that order at a time (`limit`, `offset`); `total` counts every match of the filters and
+    `next_offset` is the next window's offset (null after the last)."""
     wanted = status_filter.value if status_filter else None
     try:
-        found = await selection.call_applications(deps, slug, who, wanted, country)
+        found = await selection.call_applications(deps, slug, who, wanted, country, Window(offset, limit))
     except NotFound as error:
         raise not_found(error) from None
-    rows = [_summary(a.application, a.score, a.reviewed_by_me, a.rank) for a in found.listed]
-    return {"call": slug, "quota": found.call.quota, "applications": rows}
+    page = found.page
+    return {
+        "call": slug,
+        "quota": found.call.quota,
+        "total": page.total,
+        "offset": offset,
+        "limit": limit,
+        "next_offset": page.next.offset if page.next else None,
+        "applications": [_summary(a.application, a.score, a.reviewed_by_me, a.rank) for a in page.items],
+    }
 
 
 @router.get("/applications/{application_id}", responses=UNKNOWN)

@@ -42,11 +42,13 @@ def _cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def applications_csv(ranked: Iterable[Ranked]) -> str:
-    """The lines in the order given (best first), one column per CSV_COLUMNS."""
+def applications_csv(ranked: Iterable[Ranked], *, header: bool = True) -> str:
+    """The lines in the order given (best first), one column per CSV_COLUMNS; without the header line
+    for the batches after the first (an export is written one batch of full rows at a time)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    if header:
+        writer.writerow(CSV_COLUMNS)
     for line in ranked:
         a = line.application
         row = a.form.answers() | {

@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.registration.domain.calls import Criterion
+from services.registration.domain.review import Status
 
 Score = Annotated[int, Field(ge=1, le=5)]
 
@@ -32,6 +33,39 @@ class Review:
     scores: Mapping[str, int]
     comment: str
     reviewed_at: datetime
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A review as the ranking reads it: who scored what, without the comment (only the file shows it)."""
+
+    reviewer: str
+    scores: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An application as the ranking and a list's filters see it: the few columns they need, never the
+    form (a list ranks every application of the call, then loads the full rows of one page only)."""
+
+    id: UUID
+    submitted_at: datetime
+    status: Status
+    country: str
+
+    def matches(self, status: str | None, country: str | None) -> bool:
+        """Of this status and country (None: any)."""
+        return status in (None, self.status.value) and country in (None, self.country)
+
+
+@dataclass(frozen=True)
+class Place:
+    """An application's place in one staff member's list: its rank and score when they may see them."""
+
+    application_id: UUID
+    rank: int | None
+    score: float | None
+    reviewed_by_me: bool
 
 
 class InvalidScores(ValueError):
@@ -61,7 +95,7 @@ def weighted_score(scores: Mapping[str, int], criteria: Sequence[Criterion]) -> 
     return round(sum(scores[c.key] * c.weight for c in used) / total, 3)
 
 
-def average_score(reviews: Iterable[Review], criteria: Sequence[Criterion]) -> float | None:
+def average_score(reviews: Iterable[Review | Sheet], criteria: Sequence[Criterion]) -> float | None:
     values = [v for v in (weighted_score(r.scores, criteria) for r in reviews) if v is not None]
     return round(sum(values) / len(values), 3) if values else None
 
@@ -87,6 +121,24 @@ def order_for_viewer(
     mine = [a for a in ranking(scores, submitted_at) if a in scored_by_viewer]
     others = sorted((a for a in scores if a not in scored_by_viewer), key=lambda a: (submitted_at[a], str(a)))
     return [(a, n) for n, a in enumerate(mine, start=1)] + [(a, None) for a in others]
+
+
+def places_for_viewer(
+    candidates: Iterable[Candidate],
+    sheets: Mapping[UUID, Sequence[Sheet]],
+    criteria: Sequence[Criterion],
+    viewer: str,
+    viewer_is_admin: bool,
+) -> list[Place]:
+    """Every candidate in the order `viewer` may see them (order_for_viewer), scored and ranked only
+    where they may see it; `sheets` are the call's reviews by application."""
+    submitted_at = {c.id: c.submitted_at for c in candidates}
+    scores = {a: average_score(sheets.get(a, ()), criteria) for a in submitted_at}
+    mine = {a for a, done in sheets.items() if any(s.reviewer == viewer for s in done)}
+    return [
+        Place(a, rank, scores[a] if viewer_is_admin or a in mine else None, a in mine)
+        for a, rank in order_for_viewer(scores, submitted_at, mine, viewer_is_admin)
+    ]
 
 
 def visible_reviews(reviews: Sequence[Review], viewer: str, viewer_is_admin: bool) -> list[Review]:

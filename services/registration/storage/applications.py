@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -13,6 +14,7 @@ from services.registration.domain.calls import Call
 from services.registration.domain.reference import COUNTRY_TIMEZONES
 from services.registration.domain.retention import ERASED_NAME, Retention
 from services.registration.domain.review import Entry, Status
+from services.registration.domain.scoring import Candidate
 from services.registration.storage.calls import call_of
 
 
@@ -120,17 +122,19 @@ async def find_by_city(conn: asyncpg.Connection, call_slug: str, city: str, coun
     return _application(row) if row else None
 
 
-async def list_applications(
-    conn: asyncpg.Connection, call_slug: str, status: str | None = None, country: str | None = None
-) -> list[Application]:
+async def candidates(conn: asyncpg.Connection, call_slug: str) -> list[Candidate]:
+    """Every application of the call with only what ranking and filtering read (domain.scoring.Candidate):
+    a few bytes a row however long the answers, so that ranking 10,000 does not load 10,000 forms."""
     rows = await conn.fetch(
-        "SELECT * FROM applications WHERE call_slug = $1 AND ($2::text IS NULL OR status = $2)"
-        " AND ($3::text IS NULL OR country = $3) ORDER BY submitted_at",
-        call_slug,
-        status,
-        country,
+        "SELECT id, submitted_at, status, country FROM applications WHERE call_slug = $1", call_slug
     )
-    return [_application(r) for r in rows]
+    return [Candidate(r["id"], r["submitted_at"], Status(r["status"]), r["country"]) for r in rows]
+
+
+async def applications_by_id(conn: asyncpg.Connection, application_ids: Sequence[UUID]) -> dict[UUID, Application]:
+    """The full rows of these applications (one page of a list, one batch of an export), by id."""
+    rows = await conn.fetch("SELECT * FROM applications WHERE id = ANY($1::uuid[])", list(application_ids))
+    return {r["id"]: _application(r) for r in rows}
 
 
 async def board_entries(conn: asyncpg.Connection, call_slug: str) -> list[tuple[UUID, Entry]]:

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
-from services.registration.domain.scoring import Review
+from services.registration.domain.scoring import Review, Sheet
 
 
 def _review(row: asyncpg.Record) -> Review:
@@ -33,13 +33,16 @@ async def reviews_of(conn: asyncpg.Connection, application_id: UUID) -> list[Rev
     return [_review(r) for r in rows]
 
 
-async def reviews_of_call(conn: asyncpg.Connection, call_slug: str) -> dict[UUID, list[Review]]:
+async def sheets_of_call(conn: asyncpg.Connection, call_slug: str) -> dict[UUID, list[Sheet]]:
+    """Who scored what, for every application of the call: what the ranking reads, without the comments
+    (up to 4,000 characters each, read only on an application's own page). In the order reviews_of
+    gives, so that an average is summed the same way every time and a list keeps its order across pages."""
     rows = await conn.fetch(
-        "SELECT r.* FROM reviews r JOIN applications a ON a.id = r.application_id WHERE a.call_slug = $1"
-        " ORDER BY r.reviewed_at",
+        "SELECT r.application_id, r.reviewer, r.scores FROM reviews r JOIN applications a ON a.id = r.application_id"
+        " WHERE a.call_slug = $1 ORDER BY r.reviewed_at, r.reviewer",
         call_slug,
     )
-    found: dict[UUID, list[Review]] = {}
+    found: dict[UUID, list[Sheet]] = {}
     for row in rows:
-        found.setdefault(row["application_id"], []).append(_review(row))
+        found.setdefault(row["application_id"], []).append(Sheet(row["reviewer"], json.loads(row["scores"])))
     return found

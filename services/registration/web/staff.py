@@ -31,6 +31,7 @@ from shared.runtime import dependencies_of
 from shared.security.auth import StaffMember, authenticate
 from shared.web.pages.forms import csrf_ok, posted
 from shared.web.pages.guard import STAFF_TOKEN_COOKIE, StaffPage
+from shared.web.pages.pager import Pager, asked_window
 from shared.web.pages.rendering import kept_language
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -86,7 +87,7 @@ async def call_page(slug: str, request: Request, deps: Deps, who: Reviewer) -> R
     wanted_status = request.query_params.get("status") or None
     wanted_country = (request.query_params.get("country") or "").upper() or None
     try:
-        found = await selection.call_applications(deps, slug, who, wanted_status, wanted_country)
+        found = await selection.call_applications(deps, slug, who, wanted_status, wanted_country, asked_window(request))
     except NotFound:
         return _no_such(request, N_("No such call"), slug)
     return render(
@@ -94,6 +95,7 @@ async def call_page(slug: str, request: Request, deps: Deps, who: Reviewer) -> R
         "call.html",
         call=found.call,
         listed=found.listed,
+        pager=Pager.of(request, found.page),
         statuses=list(Status),
         wanted_status=wanted_status or "",
         wanted_country=wanted_country or "",

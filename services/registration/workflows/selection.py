@@ -18,11 +18,13 @@ from services.registration.domain.export import Ranked, applications_csv
 from services.registration.domain.links import Links
 from services.registration.domain.review import Board, Entry, IllegalCommand, Status, board_of
 from services.registration.domain.scoring import (
+    Candidate,
     Review,
     ReviewInput,
+    Sheet,
     average_score,
     check_scores,
-    order_for_viewer,
+    places_for_viewer,
     ranking,
     scored_criteria,
     visible_reviews,
@@ -32,6 +34,7 @@ from services.registration.storage import applications, audit, calls, cities, in
 from services.registration.workflows.calls import existing_call
 from shared.dependencies import Dependencies
 from shared.logs import correlation_id
+from shared.paging import FIRST_PAGE, Paged, Window, paged
 from shared.refusals import NotFound, Refused
 from shared.security.auth import StaffMember
 
@@ -63,8 +66,13 @@ class ShownReview:
 @dataclass(frozen=True)
 class CallApplications:
     call: Call
-    listed: tuple[Listed, ...]
-    """In the order the staff member may see (best first for admins; scoring.order_for_viewer)."""
+    page: Paged[Listed]
+    """One window of the list, in the order the staff member may see (best first for admins;
+    scoring.order_for_viewer), with how many match the filters in all."""
+
+    @property
+    def listed(self) -> tuple[Listed, ...]:
+        return self.page.items
 
 
 @dataclass(frozen=True)
@@ -85,32 +93,54 @@ def _is_admin(who: StaffMember) -> bool:
     return who.role == "admin"
 
 
+EXPORT_BATCH = 500
+"""Full rows an export holds at once: it lists every application, a batch after the other, in ranked order."""
+
+
+def _snapshot(conn: asyncpg.Connection):
+    """One read-only snapshot for a list: the ranking and the page's rows are read from the same state."""
+    return conn.transaction(isolation="repeatable_read", readonly=True)
+
+
+async def _ranking_inputs(
+    conn: asyncpg.Connection, call: Call
+) -> tuple[list[Candidate], dict[UUID, list[Sheet]], dict[UUID, float | None]]:
+    """What ranking reads, and only that: the applications' few columns, the reviews' scores, the averages."""
+    every = await applications.candidates(conn, call.slug)
+    sheets = await reviews.sheets_of_call(conn, call.slug)
+    return every, sheets, {a.id: average_score(sheets.get(a.id, ()), call.criteria) for a in every}
+
+
 async def call_ranking(conn: asyncpg.Connection, call: Call) -> tuple[list[UUID], dict[UUID, float | None]]:
-    every = await applications.list_applications(conn, call.slug)
-    by_application = await reviews.reviews_of_call(conn, call.slug)
-    scores = {a.id: average_score(by_application.get(a.id, []), call.criteria) for a in every}
+    """The call's applications best first and their average scores (release orders the waitlist by it),
+    from the light columns only."""
+    every, _, scores = await _ranking_inputs(conn, call)
     return ranking(scores, {a.id: a.submitted_at for a in every}), scores
 
 
 async def call_applications(
-    deps: Dependencies, slug: str, who: StaffMember, status: str | None = None, country: str | None = None
+    deps: Dependencies,
+    slug: str,
+    who: StaffMember,
+    status: str | None = None,
+    country: str | None = None,
+    window: Window = FIRST_PAGE,
 ) -> CallApplications:
-    """The call's applications (optionally of one status or country) in the order the staff member may
-    see them: a reviewer's unscored ones neither ranked nor scored (scoring.order_for_viewer); NotFound for no call."""
-    async with deps.pool.acquire() as conn:
+    """One window of the call's applications (optionally of one status or country) in the order the staff
+    member may see them: a reviewer's unscored ones neither ranked nor scored (scoring.order_for_viewer);
+    NotFound for no call. The order is computed over every application from their few ranking columns
+    and the reviews' scores; only the window's full rows are loaded, so the cost of the page does not
+    grow with the forms of the 10,000 others."""
+    async with deps.pool.acquire() as conn, _snapshot(conn):
         call = await existing_call(conn, slug)
-        every = await applications.list_applications(conn, slug)
-        found = {a.id: a for a in await applications.list_applications(conn, slug, status, country)}
-        by_application = await reviews.reviews_of_call(conn, slug)
-    scores = {a.id: average_score(by_application.get(a.id, []), call.criteria) for a in every}
-    mine = {a for a, done in by_application.items() if any(r.reviewer == who.name for r in done)}
-    order = order_for_viewer(scores, {a.id: a.submitted_at for a in every}, mine, _is_admin(who))
-    listed = [
-        Listed(found[a], scores[a] if _is_admin(who) or a in mine else None, a in mine, rank)
-        for a, rank in order
-        if a in found
-    ]
-    return CallApplications(call, tuple(listed))
+        every = await applications.candidates(conn, slug)
+        sheets = await reviews.sheets_of_call(conn, slug)
+        places = places_for_viewer(every, sheets, call.criteria, who.name, _is_admin(who))
+        wanted = {a.id for a in every if a.matches(status, country)}
+        page = paged([p for p in places if p.application_id in wanted], window)
+        rows = await applications.applications_by_id(conn, [p.application_id for p in page.items])
+    listed = tuple(Listed(rows[p.application_id], p.score, p.reviewed_by_me, p.rank) for p in page.items)
+    return CallApplications(call, Paged(listed, page.window, page.total))
 
 
 async def application_file(deps: Dependencies, application_id: UUID, who: StaffMember) -> ApplicationFile:
@@ -133,13 +163,20 @@ async def application_file(deps: Dependencies, application_id: UUID, who: StaffM
 
 
 async def export_applications(deps: Dependencies, slug: str) -> str:
-    """The call's applications and scores as CSV, best first; NotFound for no call."""
-    async with deps.pool.acquire() as conn:
+    """Every application of the call and its score as CSV, best first; NotFound for no call. Ranked
+    from the light columns, then the full rows are read once, EXPORT_BATCH at a time in ranked order:
+    the export never holds more than one batch of forms besides the text it writes."""
+    parts: list[str] = []
+    async with deps.pool.acquire() as conn, _snapshot(conn):
         call = await existing_call(conn, slug)
-        order, scores = await call_ranking(conn, call)
-        found = {a.id: a for a in await applications.list_applications(conn, slug)}
-        by_application = await reviews.reviews_of_call(conn, slug)
-    return applications_csv(Ranked(found[a], scores[a], len(by_application.get(a, []))) for a in order)
+        every, sheets, scores = await _ranking_inputs(conn, call)
+        order = ranking(scores, {a.id: a.submitted_at for a in every})
+        for start in range(0, max(len(order), 1), EXPORT_BATCH):
+            batch = order[start : start + EXPORT_BATCH]
+            rows = await applications.applications_by_id(conn, batch)
+            lines = (Ranked(rows[a], scores[a], len(sheets.get(a, ()))) for a in batch)
+            parts.append(applications_csv(lines, header=not parts))
+    return "".join(parts)
 
 
 async def _locked(conn: asyncpg.Connection, application_id: UUID) -> tuple[Application, Call, Board]:

@@ -33,9 +33,20 @@ async def upsert_city(conn: asyncpg.Connection, city: KnownCity) -> None:
     )
 
 
-async def listed(conn: asyncpg.Connection) -> list[ListedCity]:
-    rows = await conn.fetch("SELECT city, country, status, first_seen_at FROM cities ORDER BY country, city")
+async def listed(conn: asyncpg.Connection, country: str | None, offset: int, limit: int) -> list[ListedCity]:
+    """One window of the cities heard of (of one country, or all), by country then name (the index's order)."""
+    rows = await conn.fetch(
+        "SELECT city, country, status, first_seen_at FROM cities WHERE $1::text IS NULL OR country = $1"
+        " ORDER BY country, city, city_key OFFSET $2 LIMIT $3",
+        country,
+        offset,
+        limit,
+    )
     return [ListedCity(**dict(r)) for r in rows]
+
+
+async def count_listed(conn: asyncpg.Connection, country: str | None) -> int:
+    return await conn.fetchval("SELECT count(*) FROM cities WHERE $1::text IS NULL OR country = $1", country)
 
 
 async def upsert_member(conn: asyncpg.Connection, city: SignedUpCity) -> None:

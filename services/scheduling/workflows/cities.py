@@ -20,6 +20,7 @@ from services.scheduling.workflows.nominating import locked_activity, promote
 from shared.contracts import ApplicationSubmitted, CitySignedUp, Contact, ContactChanged, PersonErased
 from shared.contracts.events import Event
 from shared.dependencies import Dependencies
+from shared.paging import Paged, Window
 from shared.refusals import NotFound
 
 
@@ -44,9 +45,12 @@ async def person_erased(deps: Dependencies, conn: asyncpg.Connection, event: Eve
         await promote(conn, deps, await locked_activity(conn, activity_id), "nomination_cancelled", now)
 
 
-async def listed(deps: Dependencies) -> list[ListedCity]:
-    async with deps.pool.acquire() as conn:
-        return await cities.listed(conn)
+async def listed(deps: Dependencies, country: str | None, window: Window) -> Paged[ListedCity]:
+    """One window of the cities heard of and how many there are: one per applicant city, so it grows
+    with every call's applications and is never answered whole (shared.paging)."""
+    async with deps.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        found = await cities.listed(conn, country, window.offset, window.limit)
+        return Paged(tuple(found), window, await cities.count_listed(conn, country))
 
 
 async def signed_up_cities(deps: Dependencies) -> list[SignedUpCity]:
