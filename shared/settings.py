@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AnyHttpUrl, EmailStr, Field, SecretStr, ValidationError, field_validator
+from pydantic import AnyHttpUrl, EmailStr, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.security.auth import StaffToken, parse_staff_tokens
@@ -26,6 +26,13 @@ class Settings(BaseSettings):
 
     database_url: SecretStr
     kafka_bootstrap_servers: str
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    """Replicas of each topic the services create (shared.messaging.kafka.ensure_topics). 1 for one broker
+    (local runs, the default compose file); on a cluster 3, so a topic survives losing a broker."""
+    kafka_min_insync_replicas: int = Field(default=1, ge=1)
+    """`min.insync.replicas` of the topics the services create: with the producers' acks=all, a write
+    counts once this many replicas have it. 1 for one broker; on a cluster of 3, 2 (one broker may be
+    down and no acknowledged event is on one disk only). At most KAFKA_REPLICATION_FACTOR."""
     smtp_host: str = "127.0.0.1"
     smtp_port: Port = 1025
     smtp_username: str | None = None
@@ -111,6 +118,14 @@ class Settings(BaseSettings):
         if not servers or any(":" not in s for s in servers):
             raise ValueError("must be a comma-separated list of host:port")
         return ",".join(servers)
+
+    @field_validator("kafka_min_insync_replicas")
+    @classmethod
+    def _insync_within_replicas(cls, value: int, info: ValidationInfo) -> int:
+        replicas = info.data.get("kafka_replication_factor")
+        if replicas is not None and value > replicas:
+            raise ValueError(f"must not exceed KAFKA_REPLICATION_FACTOR ({replicas}): no write could be acknowledged")
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod
