@@ -175,7 +175,7 @@ class Settings(BaseSettings):
     def public_url_of(self, service: str) -> str:
         """Where people reach a service (no trailing slash): registration at PUBLIC_BASE_URL; another
         at its own *_PUBLIC_URL, else at PUBLIC_BASE_URL, on the service's own port when PUBLIC_BASE_URL
-        names registration's port (local runs, compose) and as is behind one reverse proxy."""
+        names registration's port (local runs) and as is behind one reverse proxy (compose, Kubernetes)."""
         base = str(self.public_base_url).rstrip("/")
         configured = getattr(self, f"{service}_public_url", None) if service != "registration" else None
         if configured:
