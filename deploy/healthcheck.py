@@ -52,8 +52,9 @@ def probe_urls(service: str | None, environ: dict[str, str]) -> list[str]:
 
 
 def alive(url: str) -> bool:
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an HTTP(S)_PROXY
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT) as answer:
+        with direct.open(url, timeout=TIMEOUT) as answer:
             return 200 <= answer.status < 300
     except OSError:
         return False
