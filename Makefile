@@ -42,7 +42,8 @@ bench: install
 audit: install
 	$(VENV)/bin/pip-audit --requirement requirements.lock --no-deps --disable-pip --strict
 
-# After changing pyproject.toml: install the newest allowed versions, test, then freeze them here.
+# After changing pyproject.toml: install the newest allowed versions, test, then freeze them here
+# (requirements.lock, and requirements-runtime.lock: its part without the dev extras, for the image).
 lock:
 	$(PY) -m pip install --quiet --upgrade -e '.[dev]'
 	$(PY) -m deploy.lockfile

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AnyHttpUrl, EmailStr, Field, SecretStr, ValidationError, field_validator
+from pydantic import AnyHttpUrl, EmailStr, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.security.auth import StaffToken, parse_staff_tokens
@@ -26,6 +26,14 @@ class Settings(BaseSettings):
 
     database_url: SecretStr
     kafka_bootstrap_servers: str
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    """Replicas of each topic the services create. 1 for one broker (local runs, the default compose file);
+    on a cluster 3, so a topic survives losing a broker. Part of the contract (compose, Kubernetes) ahead
+    of its use: shared.messaging.kafka.ensure_topics does not read it yet and creates one replica."""
+    kafka_min_insync_replicas: int = Field(default=1, ge=1)
+    """`min.insync.replicas` of the topics the services create: with the producers' acks=all, a write
+    counts once this many replicas have it. 1 for one broker; on a cluster of 3, 2 (one broker may be
+    down and no acknowledged event is on one disk only). At most KAFKA_REPLICATION_FACTOR."""
     smtp_host: str = "127.0.0.1"
     smtp_port: Port = 1025
     smtp_username: str | None = None
@@ -112,6 +120,14 @@ class Settings(BaseSettings):
             raise ValueError("must be a comma-separated list of host:port")
         return ",".join(servers)
 
+    @field_validator("kafka_min_insync_replicas")
+    @classmethod
+    def _insync_within_replicas(cls, value: int, info: ValidationInfo) -> int:
+        replicas = info.data.get("kafka_replication_factor")
+        if replicas is not None and value > replicas:
+            raise ValueError(f"must not exceed KAFKA_REPLICATION_FACTOR ({replicas}): no write could be acknowledged")
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -159,7 +175,7 @@ class Settings(BaseSettings):
     def public_url_of(self, service: str) -> str:
         """Where people reach a service (no trailing slash): registration at PUBLIC_BASE_URL; another
         at its own *_PUBLIC_URL, else at PUBLIC_BASE_URL, on the service's own port when PUBLIC_BASE_URL
-        names registration's port (local runs, compose) and as is behind one reverse proxy."""
+        names registration's port (local runs) and as is behind one reverse proxy (compose, Kubernetes)."""
         base = str(self.public_base_url).rstrip("/")
         configured = getattr(self, f"{service}_public_url", None) if service != "registration" else None
         if configured:

@@ -80,3 +80,14 @@ def test_bad_values_are_named(env, name, value):
     env.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
         load_settings()
+
+
+def test_topic_replication_defaults_to_one_broker_and_min_isr_stays_within_it(env):
+    s = load_settings()
+    assert (s.kafka_replication_factor, s.kafka_min_insync_replicas) == (1, 1)
+    env.setenv("KAFKA_REPLICATION_FACTOR", "3")
+    env.setenv("KAFKA_MIN_INSYNC_REPLICAS", "2")
+    assert (load_settings().kafka_replication_factor, load_settings().kafka_min_insync_replicas) == (3, 2)
+    env.setenv("KAFKA_MIN_INSYNC_REPLICAS", "4")
+    with pytest.raises(ConfigError, match="KAFKA_MIN_INSYNC_REPLICAS"):
+        load_settings()
