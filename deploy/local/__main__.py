@@ -31,7 +31,7 @@ from shared.security.auth import token_hash
 
 PASSED_THROUGH = (
     "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM",
-    "BOUNCE_ADDRESS", "BOUNCE_SMTP_PORT", "BOUNCE_WEBHOOK_SECRET",
+    "BOUNCE_ADDRESS", "BOUNCE_SMTP_PORT", "BOUNCE_WEBHOOK_SECRET", "PUBLIC_RATE_LIMIT",
 )  # fmt: skip
 LOCAL = Path(__file__).resolve().parents[2] / ".local"
 DATABASE = "pactesur"

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
-Status = Literal["pending", "sending", "sent", "retrying", "failed", "suppressed", "held", "digested", "bounced"]
+Status = Literal[
+    "pending", "sending", "sent", "retrying", "failed", "suppressed", "held", "digested", "bounced", "coalesced"
+]
 LEASE = timedelta(seconds=60)
 """How long a worker owns a row it is sending; after that another worker may send it again."""
 

@@ -35,6 +35,7 @@ STATUSES: dict[Status, str] = {
     "held": N_("Held for the daily digest"),
     "digested": N_("Sent in the daily digest"),
     "bounced": N_("Bounced: the address does not receive mail"),
+    "coalesced": N_("Waiting to go listed with the other notices of its kind"),
 }
 
 TEMPLATES = {
