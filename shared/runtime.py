@@ -229,7 +229,12 @@ async def _connect_kafka(runtime: Runtime) -> None:
     delay = 0.5
     while not runtime.kafka_connected.is_set():
         try:
-            await ensure_topics(bootstrap)
+            s = runtime.settings
+            await ensure_topics(
+                bootstrap,
+                replication_factor=s.kafka_replication_factor,
+                min_insync_replicas=s.kafka_min_insync_replicas,
+            )
             await runtime.producer.start()
             await runtime.broker.start()
             runtime.kafka_connected.set()

@@ -28,8 +28,8 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str
     kafka_replication_factor: int = Field(default=1, ge=1)
     """Replicas of each topic the services create. 1 for one broker (local runs, the default compose file);
-    on a cluster 3, so a topic survives losing a broker. Part of the contract (compose, Kubernetes) ahead
-    of its use: shared.messaging.kafka.ensure_topics does not read it yet and creates one replica."""
+    on a cluster 3, so a topic survives losing a broker. Read when the services create the topics
+    (shared.messaging.kafka.ensure_topics); a topic that exists keeps its replicas."""
     kafka_min_insync_replicas: int = Field(default=1, ge=1)
     """`min.insync.replicas` of the topics the services create: with the producers' acks=all, a write
     counts once this many replicas have it. 1 for one broker; on a cluster of 3, 2 (one broker may be

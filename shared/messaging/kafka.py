@@ -17,8 +17,16 @@ log = logging.getLogger(__name__)
 MAX_DEAD_LETTER_BYTES = 900_000
 
 
-async def ensure_topics(bootstrap_servers: str, topics: tuple[Topic, ...] = ALL_TOPICS) -> list[str]:
-    """Create the topics that do not exist yet; returns the names created. Safe to run concurrently."""
+async def ensure_topics(
+    bootstrap_servers: str,
+    topics: tuple[Topic, ...] = ALL_TOPICS,
+    *,
+    replication_factor: int = 1,
+    min_insync_replicas: int = 1,
+) -> list[str]:
+    """Create the topics that do not exist yet, with KAFKA_REPLICATION_FACTOR replicas and
+    KAFKA_MIN_INSYNC_REPLICAS; returns the names created. Safe to run concurrently. A topic that
+    exists is left as it is (changing its replicas is a reassignment, an operator's decision)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15000)
     await admin.start()
     try:
@@ -32,8 +40,11 @@ async def ensure_topics(bootstrap_servers: str, topics: tuple[Topic, ...] = ALL_
                         NewTopic(
                             topic.name,
                             num_partitions=topic.partitions,
-                            replication_factor=1,
-                            topic_configs={"retention.ms": str(topic.retention_ms)},
+                            replication_factor=replication_factor,
+                            topic_configs={
+                                "retention.ms": str(topic.retention_ms),
+                                "min.insync.replicas": str(min_insync_replicas),
+                            },
                         )
                     ]
                 )
