@@ -17,12 +17,13 @@ from services.registration.domain.review import Status
 from services.registration.domain.scoring import ReviewInput
 from services.registration.workflows import applicant, calls, privacy, selection
 from shared.dependencies import Dependencies
-from shared.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Window
+from shared.paging import DEFAULT_LIMIT, Window
 from shared.refusals import NotFound, Refused
 from shared.runtime import dependencies_of
 from shared.security.auth import StaffMember
 from shared.web.access import require_role
 from shared.web.openapi import detail_answer
+from shared.web.paged_answers import Limit, Offset, window_fields
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"], responses={401: {}, 403: {}})
 Deps = Annotated[Dependencies, Depends(dependencies_of)]
@@ -115,10 +116,6 @@ def _summary(
     }
 
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"applications in the answer, at most {MAX_LIMIT}")]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="how many to skip: 0, then the answer's `next_offset`")]
-
-
 @router.get("/calls/{slug}/applications", responses=UNKNOWN)
 async def list_applications(
     slug: str,
@@ -142,10 +139,7 @@ async def list_applications(
     return {
         "call": slug,
         "quota": found.call.quota,
-        "total": page.total,
-        "offset": offset,
-        "limit": limit,
-        "next_offset": page.next.offset if page.next else None,
+        **window_fields(page),
         "applications": [_summary(a.application, a.score, a.reviewed_by_me, a.rank) for a in page.items],
     }
 

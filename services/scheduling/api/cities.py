@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.scheduling.api.access import UNKNOWN, Admin, Deps, Reader
 from services.scheduling.workflows import cities as known
-from shared.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Window
+from shared.paging import DEFAULT_LIMIT, Window
 from shared.security.auth import issue_focal_point_token
+from shared.web.paged_answers import Limit, Offset, WindowAnswer, window_fields
 
 router = APIRouter(prefix="/api/v1", tags=["cities"])
 
@@ -48,11 +49,7 @@ class AccessToken(BaseModel):
     expires_at: datetime
 
 
-class CityPage(BaseModel):
-    total: int = Field(description="cities of the country asked for (all: every country)")
-    offset: int
-    limit: int
-    next_offset: int | None = Field(description="the next window's offset; null after the last")
+class CityPage(WindowAnswer):
     cities: list[CityView]
 
 
@@ -60,18 +57,14 @@ class CityPage(BaseModel):
 async def cities(
     deps: Deps,
     country: Annotated[str | None, Query(pattern="^[A-Z]{2}$", description="ISO code, e.g. LV")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> CityPage:
     """Cities scheduling knows of (from registration's events): names and countries only, by country and
     name, one window at a time (`limit`, `offset`)."""
     page = await known.listed(deps, country, Window(offset, limit))
     return CityPage(
-        total=page.total,
-        offset=offset,
-        limit=limit,
-        next_offset=page.next.offset if page.next else None,
-        cities=[CityView.model_validate(c, from_attributes=True) for c in page.items],
+        **window_fields(page), cities=[CityView.model_validate(c, from_attributes=True) for c in page.items]
     )
 
 
