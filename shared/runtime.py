@@ -163,7 +163,7 @@ def _lifespan(service: Service, settings: Settings) -> Callable[[FastAPI], Async
         metrics = ServiceMetrics(service.name)
         service.metrics(metrics)
         broker = KafkaBroker(
-            settings.kafka_bootstrap_servers, graceful_timeout=10.0, logger=log, middlewares=[metrics.kafka_middleware]
+            settings.kafka_servers, graceful_timeout=10.0, logger=log, middlewares=[metrics.kafka_middleware]
         )
         runtime = Runtime(
             service=service,

@@ -166,6 +166,12 @@ class Settings(BaseSettings):
         return chosen.get_secret_value()
 
     @property
+    def kafka_servers(self) -> list[str]:
+        """KAFKA_BOOTSTRAP_SERVERS as a list: FastStream's KafkaBroker takes a string as ONE address
+        ("a:9092,b:9092" would be a host named "a:9092,b"), aiokafka's clients take either."""
+        return self.kafka_bootstrap_servers.split(",")
+
+    @property
     def dsn(self) -> str:
         return self.database_url.get_secret_value()
 

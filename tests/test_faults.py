@@ -21,7 +21,7 @@ import asyncpg
 import httpx
 import pytest
 
-from deploy.local.kafka import LocalKafka
+from deploy.local.kafka import LocalKafka, LocalKafkaCluster
 from deploy.local.postgres import LocalPostgres
 from deploy.local.smtp_sink import SmtpSink
 from deploy.local.stack import ServiceProcess, ServiceStack
@@ -34,7 +34,7 @@ PACE = 0.1
 
 @dataclass
 class Deployment:
-    kafka: LocalKafka
+    kafka: LocalKafka | LocalKafkaCluster
     postgres: LocalPostgres
     sink: SmtpSink
     stack: ServiceStack

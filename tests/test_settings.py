@@ -54,6 +54,17 @@ def test_staff_emails_are_comma_separated(env):
     assert load_settings().staff_emails == ("a@efus.eu", "b@efus.eu")
 
 
+def test_a_cluster_address_list_reaches_faststream_as_three_servers(env):
+    """FastStream's KafkaBroker reads a string as one address: the list must reach it split."""
+    from faststream.kafka import KafkaBroker
+
+    env.setenv("KAFKA_BOOTSTRAP_SERVERS", " kafka-1:9092, kafka-2:9092 ,kafka-3:9092")
+    servers = load_settings().kafka_servers
+    assert servers == ["kafka-1:9092", "kafka-2:9092", "kafka-3:9092"]
+    consumers = KafkaBroker(servers).config.broker_config.builder
+    assert consumers.keywords["bootstrap_servers"] == servers
+
+
 def test_missing_required_variables_fail_fast(monkeypatch):
     for name in CONFIG_VARIABLES:
         monkeypatch.delenv(name, raising=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import resource
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from deploy.local.processes import child_pids, parent_pids, proc_stat
 
@@ -42,15 +42,16 @@ def waited_children_cpu_seconds() -> float:
 
 
 class CpuMeter:
-    """CPU seconds of named process trees between `start()` and `stop()`."""
+    """CPU seconds of named process trees between `start()` and `stop()`; a name may stand for several
+    trees (the nodes of a Kafka cluster), whose CPU is added up."""
 
-    def __init__(self, roots: Mapping[str, int]) -> None:
-        self.roots = dict(roots)
+    def __init__(self, roots: Mapping[str, int | Sequence[int]]) -> None:
+        self.roots = {name: (pids,) if isinstance(pids, int) else tuple(pids) for name, pids in roots.items()}
         self._before: dict[str, float] = {}
         self.spent: dict[str, float] = {}
 
     def _now(self) -> dict[str, float]:
-        now = {name: tree_cpu_seconds(pid) for name, pid in self.roots.items()}
+        now = {name: sum(tree_cpu_seconds(pid) for pid in pids) for name, pids in self.roots.items()}
         now["load generator"] = waited_children_cpu_seconds()
         now["benchmark + SMTP sink"] = own_cpu_seconds()
         return now

@@ -2,7 +2,8 @@
 
 On this machine, with the real local Kafka, PostgreSQL and SMTP sink:
 1. raw baselines: asyncpg transactions of two inserts, aiokafka produce (acks=all, idempotent),
-   aiosmtplib sends to the sink;
+   aiosmtplib sends to the sink; on a Kafka cluster (`--kafka-brokers 3`), the produce rate to a
+   topic of 3 replicas (min.insync.replicas 2) and to one of 1, which is what replication costs raw;
 2. HTTP intake: applications/s for `--intake-seconds` with p50/p95/p99 (load from another process);
 3. deadline burst: `--burst` applications as fast as possible, then the time until every
    confirmation is at the sink; lost (expected - received) and duplicates (same Message-ID or same
@@ -36,7 +37,7 @@ from deploy.bench import history, statements
 from deploy.bench.cpu import CpuMeter
 from deploy.bench.memory import MemoryPeaks
 from deploy.bench.profiles import Profiler, py_spy
-from deploy.local.kafka import LocalKafka
+from deploy.local.kafka import LocalKafka, LocalKafkaCluster
 from deploy.local.postgres import LocalPostgres
 from deploy.local.processes import free_port
 from deploy.local.smtp_sink import SmtpSink
@@ -90,12 +91,14 @@ async def raw_postgres(url: str, transactions: int = 5000, concurrency: int = 16
     return transactions / elapsed
 
 
-async def raw_kafka(bootstrap: str, messages: int = 20_000) -> float:
-    """Messages/s of ~1 KB, acks=all, idempotent producer, keyed (6 partitions)."""
+async def raw_kafka(bootstrap: str, messages: int = 20_000, replicas: int = 1) -> float:
+    """Messages/s of ~1 KB, acks=all, idempotent producer, keyed (6 partitions), to a topic of
+    `replicas` replicas (with min.insync.replicas = replicas - 1, as the services' topics on a cluster)."""
     topic = f"bench.raw.{uuid.uuid4().hex[:6]}"
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
-    await admin.create_topics([NewTopic(topic, num_partitions=6, replication_factor=1)])
+    configs = {"min.insync.replicas": str(max(1, replicas - 1))}
+    await admin.create_topics([NewTopic(topic, num_partitions=6, replication_factor=replicas, topic_configs=configs)])
     await admin.close()
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
     await producer.start()
@@ -154,12 +157,23 @@ def count_losses(sink: SmtpSink, prefix: str, expected: int) -> dict[str, int]:
     }
 
 
-System = tuple[LocalPostgres, LocalKafka, SmtpSink, ServiceStack]
+Kafka = LocalKafka | LocalKafkaCluster
+System = tuple[LocalPostgres, Kafka, SmtpSink, ServiceStack]
 
 
-def start_system(work: Path, processes: dict[str, int] | None = None) -> System:
+def kafka_pids(kafka: Kafka) -> list[int]:
+    return kafka.pids if isinstance(kafka, LocalKafkaCluster) else [kafka.pid]
+
+
+def start_system(work: Path, processes: dict[str, int] | None = None, kafka_brokers: int = 1) -> System:
+    """PostgreSQL, Kafka (one node, or a cluster whose topics have 3 replicas and min ISR 2, as
+    deploy/cluster.env runs them), the sink and the services."""
     postgres = LocalPostgres(work / "postgres", settings={"max_connections": "200"} | statements.PRELOAD)
-    kafka = LocalKafka(work / "kafka")
+    kafka: Kafka = LocalKafka(work / "kafka") if kafka_brokers == 1 else LocalKafkaCluster(work / "kafka", kafka_brokers)
+    replication = {
+        "KAFKA_REPLICATION_FACTOR": str(min(kafka_brokers, 3)),
+        "KAFKA_MIN_INSYNC_REPLICAS": str(max(1, min(kafka_brokers, 3) - 1)),
+    }
     sink = SmtpSink(port=free_port())
     postgres.start()
     kafka.start()
@@ -175,7 +189,7 @@ def start_system(work: Path, processes: dict[str, int] | None = None) -> System:
         log_level="WARNING",
         staff_emails=BENCH_STAFF,
         # one client address sends everything, and the sink has no relay limits to respect
-        extra_env={"PUBLIC_RATE_LIMIT": "0", "NOTIFICATIONS_MAX_SEND_RATE": "0"},
+        extra_env={"PUBLIC_RATE_LIMIT": "0", "NOTIFICATIONS_MAX_SEND_RATE": "0"} | replication,
         service_env={name: {"SERVICE_PROCESSES": str(count)} for name, count in (processes or {}).items()},
     )
     stack = ServiceStack(config)
@@ -205,7 +219,7 @@ def burst(args: argparse.Namespace, system: System, prefix: str) -> dict:
     the CPU, peak RSS, statements and commits of every component meanwhile, and py-spy profiles."""
     postgres, kafka, sink, stack = system
     services = {name: stack[name].process.pid for name in SERVICES}
-    meter = CpuMeter(services | {"postgresql": postgres.pid, "kafka": kafka.pid})
+    meter = CpuMeter(services | {"postgresql": postgres.pid, "kafka": kafka_pids(kafka)})
     memory = MemoryPeaks(services)
     profiler = Profiler(services, args.out.parent / prefix) if args.profile else None
     commits_before = asyncio.run(statements.reset(postgres.url))
@@ -239,18 +253,22 @@ def burst(args: argparse.Namespace, system: System, prefix: str) -> dict:
     return result
 
 
-def measure(args: argparse.Namespace, work: Path, notifications_processes: int) -> dict:
+def measure(args: argparse.Namespace, work: Path, notifications_processes: int, kafka_brokers: int) -> dict:
     processes = {"registration": args.registration_processes, "notifications": notifications_processes}
-    system = start_system(work, processes)
+    system = start_system(work, processes, kafka_brokers)
     postgres, kafka, sink, stack = system
     try:
         url = stack["registration"].url
+        replicas = min(kafka_brokers, 3)
         results: dict[str, object] = {
             "notifications_processes": notifications_processes,
+            "kafka_brokers": kafka_brokers,
             "raw_postgres_tx_per_s": asyncio.run(raw_postgres(postgres.url)),
-            "raw_kafka_msg_per_s": asyncio.run(raw_kafka(kafka.bootstrap_servers)),
+            "raw_kafka_msg_per_s": asyncio.run(raw_kafka(kafka.bootstrap_servers, replicas=replicas)),
             "raw_smtp_msg_per_s": asyncio.run(raw_smtp(sink.port)),
         }
+        if replicas > 1:
+            results["raw_kafka_one_replica_msg_per_s"] = asyncio.run(raw_kafka(kafka.bootstrap_servers))
         sink.clear()
         intake = run_load(
             url,
@@ -266,10 +284,11 @@ def measure(args: argparse.Namespace, work: Path, notifications_processes: int) 
         results["intake"] = intake
         wait_for_confirmations(sink, "intake", intake["accepted"], timeout=600)
         sink.clear()
-        results["burst"] = burst(args, system, f"burst{notifications_processes}")
+        tag = f"{notifications_processes}" if kafka_brokers == 1 else f"{notifications_processes}k{kafka_brokers}"
+        results["burst"] = burst(args, system, f"burst{tag}")
         if args.history:
             results["history"] = asyncio.run(history.load(postgres.url, args.history))
-            results["burst_on_history"] = burst(args, system, f"history{notifications_processes}")
+            results["burst_on_history"] = burst(args, system, f"history{tag}")
         return results
     finally:
         stack.stop()
@@ -308,6 +327,7 @@ def figures(run: dict) -> dict[str, str]:
     intake, b = run["intake"], run["burst"]
     shown = {
         "raw asyncpg (2 inserts/tx)": f"{run['raw_postgres_tx_per_s']:.0f} tx/s",
+        "Kafka brokers (topic replicas)": f"{run.get('kafka_brokers', 1)} ({min(run.get('kafka_brokers', 1), 3)})",
         "raw aiokafka (acks=all, idempotent)": f"{run['raw_kafka_msg_per_s']:.0f} msg/s",
         "raw aiosmtplib -> sink": f"{run['raw_smtp_msg_per_s']:.0f} msg/s",
         "CPU per application (services+pg+kafka)": f"{b['system_cpu_ms_per_application']:.2f} ms",
@@ -324,6 +344,11 @@ def figures(run: dict) -> dict[str, str]:
             f"{b['statements_per_application']:.1f} / {b['commits_per_application']:.1f}"
         ),
     }
+    if "raw_kafka_one_replica_msg_per_s" in run:
+        one = run["raw_kafka_one_replica_msg_per_s"]
+        shown["replication cost: raw produce, 3 replicas / 1"] = (
+            f"{run['raw_kafka_msg_per_s']:.0f} / {one:.0f} msg/s = {run['raw_kafka_msg_per_s'] / one:.0%}"
+        )
     if "burst_on_history" in run:
         h = run["burst_on_history"]
         shown["burst on history -> all at sink"] = f"{h['all_delivered_s']:.1f} s"
@@ -334,7 +359,7 @@ def figures(run: dict) -> dict[str, str]:
 
 def print_table(runs: list[dict]) -> None:
     columns = [figures(run) for run in runs]
-    heads = ["figure", "issue's day", *(f"notif. x{run['notifications_processes']}" for run in runs), "target"]
+    heads = ["figure", "issue's day", *(run_name(run) for run in runs), "target"]
     rows = [
         [name, ISSUE_DAY.get(name, ""), *(c.get(name, "") for c in columns), TARGETS.get(name, "")]
         for name in columns[0]
@@ -346,11 +371,15 @@ def print_table(runs: list[dict]) -> None:
         print_details(run)
 
 
+def run_name(run: dict) -> str:
+    return f"notif. x{run['notifications_processes']}, kafka x{run.get('kafka_brokers', 1)}"
+
+
 def print_details(run: dict) -> None:
     b = run["burst"]
     print(
-        f"\n== notifications SERVICE_PROCESSES={run['notifications_processes']}:"
-        f" CPU per application ({run['cores']} cores)"
+        f"\n== notifications SERVICE_PROCESSES={run['notifications_processes']},"
+        f" {run.get('kafka_brokers', 1)} Kafka broker(s): CPU per application ({run['cores']} cores)"
     )
     for name, ms in sorted(b["cpu_ms_per_application"].items(), key=lambda item: -item[1]):
         print(f"  {name:<24} {ms:6.2f} ms")
@@ -376,6 +405,11 @@ def main() -> None:
     parser.add_argument(
         "--notifications-processes", default="1,2", help="SERVICE_PROCESSES of notifications: one run per value"
     )
+    parser.add_argument(
+        "--kafka-brokers",
+        default="1",
+        help="Kafka nodes: 1, or 3 for a cluster with topics of 3 replicas (min ISR 2); one run per value, e.g. 1,3",
+    )
     parser.add_argument("--history", type=int, default=100_000, help="past applications loaded before a 2nd burst")
     parser.add_argument("--no-profile", dest="profile", action="store_false", help="without py-spy")
     parser.add_argument("--out", type=Path, default=Path(".local/bench/platform.json"))
@@ -383,9 +417,10 @@ def main() -> None:
     if args.profile:
         py_spy()  # fails now, with what to do, rather than after the first minutes
     runs = []
-    for count in [int(n) for n in args.notifications_processes.split(",")]:
-        with tempfile.TemporaryDirectory(prefix="pactesur-bench-") as work:
-            runs.append(summarise(measure(args, Path(work), count)))
+    for brokers in [int(n) for n in args.kafka_brokers.split(",")]:
+        for count in [int(n) for n in args.notifications_processes.split(",")]:
+            with tempfile.TemporaryDirectory(prefix="pactesur-bench-") as work:
+                runs.append(summarise(measure(args, Path(work), count, brokers)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(runs, indent=2))
     print_table(runs)

@@ -1,7 +1,10 @@
-"""A real single-node Apache Kafka broker (KRaft) run from Maven jars, for tests and `make run`.
+"""Real Apache Kafka (KRaft) run from Maven jars, for tests, `make run` and the bench.
 
 No Docker: `ensure_kafka_jars` fetches the broker's jars with Maven (deploy/kafka/pom.xml) into a
-cache, and `LocalKafka` runs `java ... kafka.Kafka server.properties` as a child process.
+cache, and `LocalKafka` runs `java ... kafka.Kafka server.properties` as a child process: one node,
+broker and controller in one JVM. `LocalKafkaCluster` runs several such nodes in combined mode
+(each node is a broker and one of the controller quorum's voters), as docker-compose's `cluster`
+profile does: three JVMs instead of six, and a quorum that survives one node.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ import shutil
 import subprocess
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaError
+from aiokafka.structs import TopicPartition
 
 from deploy.local.processes import LocalServer, free_port, port_accepts, read_log_tail, start_child, stop_child
 
@@ -114,19 +119,26 @@ def new_cluster_id() -> str:
             return cluster_id
 
 
-def broker_properties(*, port: int, controller_port: int, log_dir: Path) -> str:
-    """server.properties of a single-node KRaft broker+controller on loopback.
+def broker_properties(
+    *, port: int, controller_port: int, log_dir: Path, node_id: int = 1, voters: str | None = None, replicas: int = 1
+) -> str:
+    """server.properties of a KRaft node (broker and controller in one JVM) on loopback.
 
+    Alone, the node is its quorum's only voter and every internal topic has one replica. In a
+    cluster, `voters` lists every node's controller address and the internal topics (consumer
+    offsets, transactions) get `replicas` replicas and a broker-wide `min.insync.replicas` of
+    `replicas - 1`, as a production cluster of three (RF 3, min ISR 2) has them.
     Topics are not auto-created: the services create theirs at start-up with the right partition
     count, as production needs. The internal topics get one partition and no initial rebalance
     delay, which makes consumer groups start in milliseconds instead of seconds. The short broker
     session (default 9 s) matters after a crash (`LocalKafka.kill`): the restarted broker cannot
     register again (DUPLICATE_BROKER_REGISTRATION) until the session of its previous run expires.
     """
+    min_insync = str(max(1, replicas - 1))
     settings = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.voters": f"1@{_HOST}:{controller_port}",
+        "node.id": str(node_id),
+        "controller.quorum.voters": voters or f"{node_id}@{_HOST}:{controller_port}",
         "listeners": f"PLAINTEXT://{_HOST}:{port},CONTROLLER://{_HOST}:{controller_port}",
         "advertised.listeners": f"PLAINTEXT://{_HOST}:{port}",
         "inter.broker.listener.name": "PLAINTEXT",
@@ -135,13 +147,14 @@ def broker_properties(*, port: int, controller_port: int, log_dir: Path) -> str:
         "log.dirs": str(log_dir),
         "num.partitions": "6",
         "auto.create.topics.enable": "false",
-        "offsets.topic.replication.factor": "1",
+        "min.insync.replicas": min_insync,
+        "offsets.topic.replication.factor": str(replicas),
         "offsets.topic.num.partitions": "1",
-        "transaction.state.log.replication.factor": "1",
-        "transaction.state.log.min.isr": "1",
+        "transaction.state.log.replication.factor": str(replicas),
+        "transaction.state.log.min.isr": min_insync,
         "transaction.state.log.num.partitions": "1",
-        "share.coordinator.state.topic.replication.factor": "1",
-        "share.coordinator.state.topic.min.isr": "1",
+        "share.coordinator.state.topic.replication.factor": str(replicas),
+        "share.coordinator.state.topic.min.isr": min_insync,
         "group.initial.rebalance.delay.ms": "0",
         "broker.heartbeat.interval.ms": "500",
         "broker.session.timeout.ms": "3000",
@@ -150,18 +163,34 @@ def broker_properties(*, port: int, controller_port: int, log_dir: Path) -> str:
 
 
 class LocalKafka(LocalServer):
-    """One Kafka broker (KRaft, broker and controller in one JVM) whose data lives in `data_dir`.
+    """One Kafka node (KRaft, broker and controller in one JVM) whose data lives in `data_dir`.
 
     Layout of `data_dir`: server.properties (rewritten at each start: the ports may change between
     runs of the same data, which a formatted KRaft directory accepts), cluster-id, kafka.log (the
     JVM's output), logs/ (the topics and the metadata log).
-    Ports default to free ones chosen once per instance, so `restart()` keeps them.
+    Ports default to free ones chosen once per instance, so `restart()` keeps them. Alone, the node
+    is a cluster of one; `LocalKafkaCluster` makes the nodes of a larger one (`node_id`, the quorum's
+    `voters`, the shared `cluster_id`, the internal topics' `replicas`).
     """
 
-    def __init__(self, data_dir: Path, port: int | None = None, controller_port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        controller_port: int | None = None,
+        *,
+        node_id: int = 1,
+        voters: str | None = None,
+        cluster_id: str | None = None,
+        replicas: int = 1,
+    ) -> None:
         self.data_dir = Path(data_dir).resolve()  # absolute: the child runs with data_dir as its cwd
         self.port = port or free_port()
         self.controller_port = controller_port or free_port()
+        self.node_id = node_id
+        self.voters = voters
+        self.cluster_id = cluster_id
+        self.replicas = replicas
         self.log_path = self.data_dir / "kafka.log"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -190,7 +219,7 @@ class LocalKafka(LocalServer):
             _run_in_private_loop(self.wait_ready(timeout))
 
     async def wait_ready(self, timeout: float = 90) -> None:  # noqa: ASYNC109 - the error carries the log tail
-        """Wait until the broker is registered and unfenced: a metadata response lists it."""
+        """Wait until this node's broker is registered and unfenced: a metadata response lists it."""
         try:
             await asyncio.wait_for(self._poll_until_ready(), timeout)
         except TimeoutError:
@@ -200,7 +229,7 @@ class LocalKafka(LocalServer):
         while True:
             if not self.is_running:
                 raise self._start_failure(f"the Kafka JVM exited with code {self._process.returncode}")
-            if port_accepts(_HOST, self.port) and await _broker_listed_in_metadata(self.bootstrap_servers):
+            if port_accepts(_HOST, self.port) and self.node_id in await _brokers_in_metadata(self.bootstrap_servers):
                 return
             await asyncio.sleep(0.2)
 
@@ -208,7 +237,16 @@ class LocalKafka(LocalServer):
         log_dir = self.data_dir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         properties = self.data_dir / "server.properties"
-        properties.write_text(broker_properties(port=self.port, controller_port=self.controller_port, log_dir=log_dir))
+        properties.write_text(
+            broker_properties(
+                port=self.port,
+                controller_port=self.controller_port,
+                log_dir=log_dir,
+                node_id=self.node_id,
+                voters=self.voters,
+                replicas=self.replicas,
+            )
+        )
         return properties
 
     def _format_storage_once(self, java: str, libs_dir: Path, properties: Path) -> None:
@@ -217,7 +255,7 @@ class LocalKafka(LocalServer):
             return
         cluster_id_file = self.data_dir / "cluster-id"
         if not cluster_id_file.exists():
-            cluster_id_file.write_text(new_cluster_id() + "\n")
+            cluster_id_file.write_text((self.cluster_id or new_cluster_id()) + "\n")
         command = [
             java, f"-Dlog4j2.configurationFile={KAFKA_LOG4J_CONFIG}", "-cp", f"{libs_dir}/*",
             "kafka.tools.StorageTool", "format", "--ignore-formatted",
@@ -234,13 +272,106 @@ class LocalKafka(LocalServer):
         return LocalKafkaError(f"{reason}; last lines of {self.log_path}:\n{read_log_tail(self.log_path)}")
 
 
-async def _broker_listed_in_metadata(bootstrap_servers: str) -> bool:
+class LocalKafkaCluster:
+    """`size` Kafka nodes in combined mode on loopback, each in `data_dir/node-<id>`, for the tests
+    and the bench that need replicated topics and a broker to lose.
+
+    Every node is a broker and a voter of the controller quorum (`controller.quorum.voters` lists
+    them all), so the cluster keeps working with one node down and stops electing leaders with a
+    majority down, as a production cluster of three combined nodes does. The internal topics get
+    min(size, 3) replicas. Ports are chosen once, so a node restarted after `kill()` comes back at
+    the same address.
+    """
+
+    def __init__(self, data_dir: Path, size: int = 3) -> None:
+        data_dir = Path(data_dir).resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        cluster_id_file = data_dir / "cluster-id"
+        if not cluster_id_file.exists():
+            cluster_id_file.write_text(new_cluster_id() + "\n")
+        cluster_id = cluster_id_file.read_text().strip()
+        addresses = [(free_port(), free_port()) for _ in range(size)]
+        voters = ",".join(f"{node_id}@{_HOST}:{controller}" for node_id, (_, controller) in enumerate(addresses, 1))
+        self.nodes = [
+            LocalKafka(
+                data_dir / f"node-{node_id}",
+                port,
+                controller,
+                node_id=node_id,
+                voters=voters,
+                cluster_id=cluster_id,
+                replicas=min(size, 3),
+            )
+            for node_id, (port, controller) in enumerate(addresses, 1)
+        ]
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return ",".join(node.bootstrap_servers for node in self.nodes)
+
+    @property
+    def pids(self) -> list[int]:
+        return [node.pid for node in self.nodes if node.pid is not None]
+
+    def node(self, node_id: int) -> LocalKafka:
+        return self.nodes[node_id - 1]
+
+    def start(self, timeout: float = 120, *, wait: bool = True) -> None:
+        """Start every node that is not running; unless `wait` is False, block until all are ready.
+
+        The nodes start together: none can finish starting before the quorum has a majority.
+        """
+        for node in self.nodes:
+            node.start(wait=False)
+        if wait:
+            _run_in_private_loop(self.wait_ready(timeout))
+
+    async def wait_ready(self, timeout: float = 120) -> None:  # noqa: ASYNC109 - each node's error carries its log
+        """Wait until every running node's broker is registered and unfenced."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        for node in self.nodes:
+            if node.is_running:
+                await node.wait_ready(max(1.0, deadline - asyncio.get_running_loop().time()))
+
+    def stop(self, nodes: list[LocalKafka] | None = None, timeout: float = 20) -> None:
+        """Stop `nodes` (all by default) gracefully: SIGTERM to each first, then wait for each, so
+        that no node waits alone for a quorum that is leaving."""
+        nodes = self.nodes if nodes is None else nodes
+        for node in nodes:
+            if node.is_running:
+                node._process.send_signal(node.stop_signal)
+        for node in nodes:
+            node.stop(timeout)
+
+    async def partition_leaders(self, topic_names: tuple[str, ...]) -> Counter[int]:
+        """How many partitions of `topic_names` each node id leads now."""
+        client = AIOKafkaClient(bootstrap_servers=self.bootstrap_servers, request_timeout_ms=5000)
+        try:
+            await client.bootstrap()
+            metadata = await client.fetch_all_metadata()
+        finally:
+            await client.close()
+        return Counter(
+            metadata.leader_for_partition(TopicPartition(name, partition))
+            for name in topic_names
+            for partition in metadata.partitions_for_topic(name) or ()
+        )
+
+    async def leader_of_most_partitions(self, topic_names: tuple[str, ...]) -> LocalKafka:
+        """The node that leads the most partitions of `topic_names`: the one whose loss costs most."""
+        leaders = await self.partition_leaders(topic_names)
+        node_id, _ = leaders.most_common(1)[0]
+        return self.node(node_id)
+
+
+async def _brokers_in_metadata(bootstrap_servers: str) -> set[int]:
+    """The ids of the brokers a metadata response lists: registered and unfenced ones."""
     client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
     try:
         await client.bootstrap()
-        return bool(client.cluster.brokers())
+        return {broker.nodeId for broker in client.cluster.brokers()}
     except (KafkaError, OSError):
-        return False
+        return set()
     finally:
         await client.close()
 
