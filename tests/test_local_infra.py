@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from deploy.local import kafka as local_kafka
-from deploy.local.kafka import LocalKafka, ensure_kafka_jars
+from deploy.local.kafka import LocalKafka, LocalKafkaCluster, broker_properties, ensure_kafka_jars
 from deploy.local.mailbox import create_mailbox_app
 from deploy.local.postgres import LocalPostgres
 from deploy.local.smtp_sink import ReceivedMail, SmtpSink
@@ -176,6 +176,39 @@ async def test_kafka_carries_a_message_and_leaves_no_jvm_behind(tmp_path: Path) 
     assert not broker.is_running
     assert process_is_gone(jvm_pid)
     assert processes_mentioning(str(broker.data_dir)) == []
+
+
+def test_a_single_node_is_its_own_quorum_with_unreplicated_internal_topics(tmp_path: Path) -> None:
+    settings = dict(
+        line.split("=", 1) for line in broker_properties(port=1, controller_port=2, log_dir=tmp_path).splitlines()
+    )
+    assert settings["node.id"] == "1" and settings["controller.quorum.voters"] == "1@127.0.0.1:2"
+    assert settings["offsets.topic.replication.factor"] == "1" and settings["min.insync.replicas"] == "1"
+
+
+def test_cluster_nodes_share_one_quorum_and_replicate_the_internal_topics(tmp_path: Path) -> None:
+    """Three combined nodes: every one a voter, one cluster id, internal topics RF 3 / min ISR 2."""
+    cluster = LocalKafkaCluster(tmp_path / "cluster", size=3)
+    assert [node.node_id for node in cluster.nodes] == [1, 2, 3]
+    assert len({node.voters for node in cluster.nodes}) == 1 and cluster.nodes[0].voters.count("@") == 3
+    assert {node.cluster_id for node in cluster.nodes} == {(tmp_path / "cluster" / "cluster-id").read_text().strip()}
+    assert cluster.bootstrap_servers.count(",") == 2
+    assert len({node.port for node in cluster.nodes} | {node.controller_port for node in cluster.nodes}) == 6
+    node = cluster.node(2)
+    text = broker_properties(
+        port=node.port,
+        controller_port=node.controller_port,
+        log_dir=node.data_dir,
+        node_id=node.node_id,
+        voters=node.voters,
+        replicas=node.replicas,
+    )
+    settings = dict(line.split("=", 1) for line in text.splitlines())
+    assert settings["node.id"] == "2" and settings["controller.quorum.voters"] == node.voters
+    assert settings["process.roles"] == "broker,controller"
+    assert (settings["offsets.topic.replication.factor"], settings["transaction.state.log.min.isr"]) == ("3", "2")
+    assert settings["min.insync.replicas"] == "2"
+    assert LocalKafkaCluster(tmp_path / "cluster", size=3).nodes[0].cluster_id == node.cluster_id, "the id is kept"
 
 
 def test_kafka_jars_are_fetched_once_and_again_when_the_pom_changes(

