@@ -11,7 +11,8 @@ writes the same as `path /p /p/*` matchers, tried longest first.
 
 Paths every service has (/health/*, /metrics, /docs, /openapi.json, /asyncapi, /assets/pactesur.css,
 /api/v1/staff/subject-access) go to DEFAULT through the entry; the services reach each other's (the
-subject access export) on their internal addresses, and monitoring scrapes each replica directly.
+subject access export) on their internal addresses, and monitoring scrapes each replica directly
+(/metrics answers 404 to what the entry forwards: shared/web/metrics.py).
 """
 
 from __future__ import annotations

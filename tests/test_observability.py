@@ -25,6 +25,14 @@ async def test_metrics_are_exposed(stack, service):
     assert relay_crashes in text, "every background loop has its crash counter, at 0 while all is well"
 
 
+@pytest.mark.parametrize("service", ["registration", "scheduling", "notifications"])
+async def test_metrics_are_not_served_through_the_public_entry(stack, service):
+    """The entry forwards every unlisted path to registration: /metrics must not reach the public."""
+    async with httpx.AsyncClient(base_url=stack[service].url, timeout=10) as client:
+        response = await client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert response.status_code == 404 and "outbox_backlog" not in response.text
+
+
 async def test_requests_counted_by_route_template(stack, unique_email):
     async with httpx.AsyncClient(base_url=stack["registration"].url, timeout=10) as client:
         assert (await client.post(APPLY, json=application(unique_email))).status_code == 201

@@ -149,6 +149,11 @@ def metrics_router() -> APIRouter:
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
+        """For the monitoring that scrapes each replica on its own address, not for the public: a
+        request that came through the public entry (Caddy and the Ingress add X-Forwarded-For; a
+        scraper does not) gets a 404, whatever TRUSTED_PROXIES says."""
+        if "x-forwarded-for" in request.headers:
+            return Response("Not Found", status_code=404, media_type="text/plain")
         runtime: Any = request.app.state.runtime
         return Response(await runtime.metrics.render(runtime), media_type=CONTENT_TYPE_LATEST)
 
