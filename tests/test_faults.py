@@ -11,10 +11,11 @@ the tests allow at most one such resend per killed notifications process, and co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -41,9 +42,9 @@ class Deployment:
     database_url: str
 
 
-@pytest.fixture
-async def deployment(tmp_path):
-    kafka = LocalKafka(tmp_path / "kafka")
+@contextlib.asynccontextmanager
+async def deployed(kafka: LocalKafka | LocalKafkaCluster, tmp_path, **extra_env: str) -> AsyncIterator[Deployment]:
+    """A deployment of its own on `kafka` (not started yet): PostgreSQL, the sink and the three services."""
     postgres = LocalPostgres(tmp_path / "postgres", settings={"fsync": "off"})
     sink = SmtpSink()
     postgres.start()
@@ -53,13 +54,25 @@ async def deployment(tmp_path):
     database_url = await create_database(postgres.url, "faults")
     # the client retries while a fault lasts; those retries must not run into the per-client limit
     stack = start_stack(
-        database_url, kafka.bootstrap_servers, sink, tmp_path / "logs", extra_env={"PUBLIC_RATE_LIMIT": "1000"}
+        database_url,
+        kafka.bootstrap_servers,
+        sink,
+        tmp_path / "logs",
+        extra_env={"PUBLIC_RATE_LIMIT": "1000"} | extra_env,
     )
-    yield Deployment(kafka, postgres, sink, stack, database_url)
-    stack.stop()
-    sink.stop()
-    kafka.stop()
-    postgres.stop()
+    try:
+        yield Deployment(kafka, postgres, sink, stack, database_url)
+    finally:
+        stack.stop()
+        sink.stop()
+        kafka.stop()
+        postgres.stop()
+
+
+@pytest.fixture
+async def deployment(tmp_path):
+    async with deployed(LocalKafka(tmp_path / "kafka"), tmp_path) as running:
+        yield running
 
 
 Fault = Callable[[], Awaitable[None] | None]

@@ -25,12 +25,9 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
 
 from deploy.local.kafka import LocalKafkaCluster
-from deploy.local.postgres import LocalPostgres
-from deploy.local.smtp_sink import SmtpSink
 from shared.contracts import topics
-from tests.conftest import create_database, start_stack
 from tests.test_end_to_end import APPLY, application
-from tests.test_faults import Deployment, assert_each_email_once, submit_until_accepted
+from tests.test_faults import Deployment, assert_each_email_once, deployed, submit_until_accepted
 
 SERVICE_TOPICS = tuple(topic.name for topic in topics.ALL_TOPICS)
 PACE = 0.2
@@ -38,26 +35,9 @@ PACE = 0.2
 
 @pytest.fixture
 async def cluster_deployment(tmp_path):
-    kafka = LocalKafkaCluster(tmp_path / "kafka", size=3)
-    postgres = LocalPostgres(tmp_path / "postgres", settings={"fsync": "off"})
-    sink = SmtpSink()
-    postgres.start()
-    kafka.start(wait=False)
-    await kafka.wait_ready()
-    sink.start()
-    database_url = await create_database(postgres.url, "cluster")
-    stack = start_stack(
-        database_url,
-        kafka.bootstrap_servers,
-        sink,
-        tmp_path / "logs",
-        extra_env={"PUBLIC_RATE_LIMIT": "1000", "KAFKA_REPLICATION_FACTOR": "3", "KAFKA_MIN_INSYNC_REPLICAS": "2"},
-    )
-    yield Deployment(kafka, postgres, sink, stack, database_url)
-    stack.stop()
-    sink.stop()
-    kafka.stop()
-    postgres.stop()
+    replicated = {"KAFKA_REPLICATION_FACTOR": "3", "KAFKA_MIN_INSYNC_REPLICAS": "2"}
+    async with deployed(LocalKafkaCluster(tmp_path / "kafka", size=3), tmp_path, **replicated) as running:
+        yield running
 
 
 @dataclass

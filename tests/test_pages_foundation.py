@@ -60,3 +60,20 @@ async def test_every_service_serves_the_one_stylesheet(stack, service):
         answer = await client.get(STYLESHEET)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/css")
     assert "header.bar" in answer.text
+
+
+def test_every_table_of_every_page_scrolls_on_its_own_on_a_narrow_screen():
+    """On a phone a wide table scrolls inside its `.table` box (focusable, for the keyboard) instead of
+    widening the whole page past the screen."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    unwrapped = {}
+    for template in root.glob("services/*/web/templates/**/*.html"):
+        text = template.read_text()
+        tables = len(re.findall(r"<table\b", text))
+        boxes = len(re.findall(r'<div class="table" tabindex="0"><table\b', text))
+        if tables != boxes:
+            unwrapped[str(template.relative_to(root))] = tables - boxes
+    assert not unwrapped, f'tables outside a <div class="table" tabindex="0">: {unwrapped}'
