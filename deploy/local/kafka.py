@@ -311,7 +311,7 @@ class LocalKafkaCluster:
 
     @property
     def pids(self) -> list[int]:
-        return [node.pid for node in self.nodes if node.pid is not None]
+        return [pid for node in self.nodes for pid in node.pids]
 
     def node(self, node_id: int) -> LocalKafka:
         return self.nodes[node_id - 1]
@@ -338,8 +338,7 @@ class LocalKafkaCluster:
         that no node waits alone for a quorum that is leaving."""
         nodes = self.nodes if nodes is None else nodes
         for node in nodes:
-            if node.is_running:
-                node._process.send_signal(node.stop_signal)
+            node.ask_to_stop()
         for node in nodes:
             node.stop(timeout)
 

@@ -219,6 +219,16 @@ class LocalServer:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
+    @property
+    def pids(self) -> list[int]:
+        """The server's process ids (one; a cluster of servers has several)."""
+        return [self.pid] if self.pid is not None else []
+
+    def ask_to_stop(self) -> None:
+        """Send `stop_signal` and return at once, so that several servers stop together."""
+        if self.is_running:
+            self._process.send_signal(self.stop_signal)
+
     def stop(self, timeout: float = 20) -> None:
         """Ask the server to stop with `stop_signal`; SIGKILL if it is still there after `timeout` seconds."""
         if self._process is not None:
